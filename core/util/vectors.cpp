@@ -1,0 +1,51 @@
+#include "core/util/vectors.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "core/util/json-reader.h"
+
+namespace cjdns::testing {
+
+std::string vectorsDir() {
+  const char* dir = std::getenv("CJDNS_VECTORS");
+  if (dir == nullptr || *dir == '\0') return "";
+  struct stat st {};
+  if (::stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return "";
+  return dir;
+}
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<util::Value> loadVectorJson(const std::string& relPath) {
+  std::string dir = vectorsDir();
+  if (dir.empty()) {
+    MESSAGE("skipped: test vectors not found (set CJDNS_VECTORS or put ../shared beside the tree)");
+    return std::nullopt;
+  }
+  auto text = readFile(dir + "/" + relPath);
+  REQUIRE_MESSAGE(text.has_value(), "cannot read vector file " << relPath);
+  util::JsonOptions opt;
+  opt.jsonLiterals = true;
+  opt.comments = false;
+  auto parsed = util::parseJson(*text, opt);
+  REQUIRE_MESSAGE(parsed.ok(), relPath << ": " << parsed.error().toString());
+  return std::move(parsed).value();
+}
+
+const util::Value* at(const util::Value& v, const std::string& key) {
+  if (!v.isDict()) return nullptr;
+  return v.asDict().find(key);
+}
+
+}  // namespace cjdns::testing
