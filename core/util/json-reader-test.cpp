@@ -171,3 +171,12 @@ TEST_CASE("config reader refuses every syntactically broken file of the bad-conf
     CHECK(r.error().message.find(c.needle) != std::string::npos);
   }
 }
+
+TEST_CASE("json reader explains that block comments do not nest") {
+  auto r = parseJson("{\n /* a /* b */ c */\n \"k\": 1}");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("do not nest") != std::string::npos);
+  CHECK(r.error().pos.line == 2);
+  auto fine = parseJson("{ /* a /* b */ \"k\": 1}");
+  CHECK(fine.ok());
+}

@@ -35,6 +35,8 @@ class Reader {
   bool failed_ = false;
   Error error_;
   std::vector<std::string> path_;
+  std::size_t nestedCommentEnd_ = 0;  // offset after a /* */ that contained "/*"
+  std::uint32_t nestedCommentLine_ = 0;
 
   bool atEnd() const { return i_ >= s_.size(); }
   char peek() const { return atEnd() ? '\0' : s_[i_]; }
@@ -62,6 +64,10 @@ class Reader {
   Error fail(std::string message) { return fail(std::move(message), here()); }
 
   Error fail(std::string message, SourcePos pos) {
+    if (!failed_ && nestedCommentLine_ != 0 && i_ >= nestedCommentEnd_ && i_ - nestedCommentEnd_ < 64) {
+      message += " (block comments do not nest: the /* on line " + std::to_string(nestedCommentLine_) +
+                 " ended at the first */)";
+    }
     if (!failed_) {
       failed_ = true;
       error_ = Error{std::move(message), pos, pathString()};
@@ -102,12 +108,17 @@ class Reader {
       while (!atEnd() && peek() != '\n') advance();
     } else if (peek() == '*') {
       advance();
+      const std::size_t bodyStart = i_;
       while (true) {
         if (atEnd()) {
           fail("unterminated /* comment", start);
           return;
         }
         if (peek() == '*' && i_ + 1 < s_.size() && s_[i_ + 1] == '/') {
+          if (s_.substr(bodyStart, i_ - bodyStart).find("/*") != std::string_view::npos) {
+            nestedCommentLine_ = start.line;
+            nestedCommentEnd_ = i_ + 2;
+          }
           advance();
           advance();
           return;
@@ -396,7 +407,7 @@ class Reader {
       skipSpace();
       if (failed_) return false;
       if (peek() == closer) {
-        fail(std::string("trailing comma before '") + closer + "' (not allowed in a \"version\": 2 file)");
+        fail(std::string("trailing comma before '") + closer + "'");
         return false;
       }
       return true;

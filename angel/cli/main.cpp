@@ -1,0 +1,214 @@
+// cjdroute: the command line of the angel process.
+//
+// Until the angel/core split lands (issue 4), running a config validates it
+// completely, prints warnings and the node's identity, and exits; every other
+// command (--genconf, --cleanconf, --version, --help) is complete.
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "angel/conf/core-config.h"
+#include "angel/conf/genconf.h"
+#include "cjdns-version.h"
+#include "core/crypto/address.h"
+#include "core/crypto/keys.h"
+#include "core/util/json-reader.h"
+#include "core/util/json-writer.h"
+
+namespace {
+
+using namespace cjdns;
+
+constexpr int kProtocolVersion = 21;
+constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
+
+enum class Command { kRun, kGenconf, kCleanconf, kVersion, kHelp };
+
+struct Options {
+  Command command = Command::kRun;
+  bool eth = false;
+  bool nobg = false;
+  std::string configPath;  // "" = stdin
+};
+
+void printUsage(std::FILE* to) {
+  std::fprintf(to,
+               "Usage: cjdroute [OPTION]... < cjdroute.conf\n"
+               "       cjdroute --config PATH [OPTION]...\n"
+               "A cjdns mesh node: encrypted IPv6 in fc00::/8, addressed by public key.\n"
+               "\n"
+               "  --genconf [--eth]  print a new commented configuration (fresh keys,\n"
+               "                     passwords and UDP port); --eth enables Ethernet peering\n"
+               "  --cleanconf        print the configuration as plain JSON (comments removed)\n"
+               "  --config PATH      read the configuration from PATH instead of stdin\n"
+               "  --nobg             stay in the foreground (as \"noBackground\": 1)\n"
+               "  -v, --version      print the version and protocol version\n"
+               "  -h, --help         print this help\n"
+               "\n"
+               "Typical first run:\n"
+               "  cjdroute --genconf > /etc/cjdroute.conf && chmod 600 /etc/cjdroute.conf\n"
+               "  cjdroute --nobg < /etc/cjdroute.conf\n"
+               "\n"
+               "Exit status: 0 success, 1 configuration or runtime error, 2 usage error.\n"
+               "See cjdroute(1) and cjdroute.conf(5).\n");
+}
+
+std::optional<Options> parseArgs(int argc, char** argv) {
+  Options o;
+  bool commandSet = false;
+  auto setCommand = [&](Command c, const char* arg) {
+    if (commandSet && o.command != c) {
+      std::fprintf(stderr, "cjdroute: %s cannot be combined with another command\n", arg);
+      return false;
+    }
+    o.command = c;
+    commandSet = true;
+    return true;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    bool ok = true;
+    if (a == "--genconf") ok = setCommand(Command::kGenconf, argv[i]);
+    else if (a == "--cleanconf") ok = setCommand(Command::kCleanconf, argv[i]);
+    else if (a == "--version" || a == "-v") ok = setCommand(Command::kVersion, argv[i]);
+    else if (a == "--help" || a == "-h") ok = setCommand(Command::kHelp, argv[i]);
+    else if (a == "--eth") o.eth = true;
+    else if (a == "--nobg") o.nobg = true;
+    else if (a == "--config" && i + 1 < argc) o.configPath = argv[++i];
+    else if (a.starts_with("--config=")) o.configPath = a.substr(9);
+    else if (a == "--genconf-seed") {
+      std::fprintf(stderr, "cjdroute: --genconf-seed is not supported: its output depends on cjdns's own "
+                           "random generator; use --genconf\n");
+      return std::nullopt;
+    } else if (a == "--pidfile") {
+      std::fprintf(stderr, "cjdroute: --pidfile is deprecated and no longer supported; use systemd or --nobg\n");
+      return std::nullopt;
+    } else {
+      std::fprintf(stderr, "cjdroute: unrecognized option '%s' (try --help)\n", argv[i]);
+      return std::nullopt;
+    }
+    if (!ok) return std::nullopt;
+  }
+  if (o.eth && o.command != Command::kGenconf) {
+    std::fprintf(stderr, "cjdroute: --eth only goes with --genconf\n");
+    return std::nullopt;
+  }
+  return o;
+}
+
+/// Reads the whole config from stdin or a file, bounded in size.
+std::optional<std::string> readConfig(const Options& o, std::string& sourceName) {
+  std::istream* in = &std::cin;
+  std::ifstream file;
+  sourceName = "<stdin>";
+  if (!o.configPath.empty()) {
+    sourceName = o.configPath;
+    file.open(o.configPath, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "cjdroute: cannot open %s: %s\n", o.configPath.c_str(), std::strerror(errno));
+      return std::nullopt;
+    }
+    in = &file;
+  }
+  std::string text;
+  char buf[65536];
+  while (in->read(buf, sizeof buf) || in->gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in->gcount()));
+    if (text.size() > kMaxConfigBytes) {
+      std::fprintf(stderr, "cjdroute: %s: configuration larger than %zu bytes, refused\n", sourceName.c_str(),
+                   kMaxConfigBytes);
+      return std::nullopt;
+    }
+  }
+  return text;
+}
+
+void printDiagnostic(const std::string& source, const char* kind, const util::Error& e) {
+  std::string where = source;
+  if (e.pos.line != 0) where += ":" + std::to_string(e.pos.line) + ":" + std::to_string(e.pos.column);
+  std::string path = e.path.empty() ? "" : e.path + ": ";
+  std::fprintf(stderr, "%s: %s: %s%s\n", where.c_str(), kind, path.c_str(), e.message.c_str());
+}
+
+std::optional<util::Value> loadText(const Options& o, std::string& source) {
+  auto text = readConfig(o, source);
+  if (!text) return std::nullopt;
+  auto parsed = util::readConfigText(*text);
+  sodium_memzero(text->data(), text->size());  // the text holds the private key
+  if (!parsed.ok()) {
+    printDiagnostic(source, "error", parsed.error());
+    std::fprintf(stderr, "cjdroute: invalid configuration, nothing started\n");
+    return std::nullopt;
+  }
+  return std::move(parsed).value();
+}
+
+int cleanconf(const Options& o) {
+  std::string source;
+  auto v = loadText(o, source);
+  if (!v) return 1;
+  // As cjdns v20/v21 do: the cleaned file is strict, so say so.
+  if (v->asDict().find("version") == nullptr) v->asDict().add("version", util::Value(std::int64_t{2}));
+  std::fputs(util::writeCleanJson(*v).c_str(), stdout);
+  return 0;
+}
+
+int run(const Options& o) {
+  if (o.configPath.empty() && isatty(STDIN_FILENO) != 0) {
+    printUsage(stderr);
+    return 2;
+  }
+  std::string source;
+  auto v = loadText(o, source);
+  if (!v) return 1;
+  auto loaded = angel::buildCoreConfig(*v);
+  if (!loaded.ok()) {
+    printDiagnostic(source, "error", loaded.error());
+    std::fprintf(stderr, "cjdroute: invalid configuration, nothing started\n");
+    return 1;
+  }
+  for (const auto& w : loaded.value()->warnings) printDiagnostic(source, "warning", w);
+  auto cfg = loaded.value()->config();
+  crypto::PublicKey pub{};
+  crypto::Ip6 ip{};
+  std::memcpy(pub.data(), cfg.getPublicKey().begin(), pub.size());
+  std::memcpy(ip.data(), cfg.getIpv6().begin(), ip.size());
+  std::printf("Configuration OK.\n");
+  std::printf("Public key: %s\n", crypto::publicKeyToString(pub).c_str());
+  std::printf("Address:    %s\n", crypto::ip6ToString(ip).c_str());
+  std::printf("cjdroute: this build validates configurations only; starting the node comes with the "
+              "angel/core work.\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto opts = parseArgs(argc, argv);
+  if (!opts) return 2;
+  switch (opts->command) {
+    case Command::kHelp: printUsage(stdout); return 0;
+    case Command::kVersion:
+      std::printf("Cjdns version: cjdns-cpp-%s\nCjdns protocol version: %d\n", CJDNS_PACKAGE_VERSION,
+                  kProtocolVersion);
+      return 0;
+    case Command::kGenconf: {
+      angel::GenconfOptions g;
+      g.eth = opts->eth;
+      std::fputs(angel::generateConfig(g).c_str(), stdout);
+      return 0;
+    }
+    case Command::kCleanconf: return cleanconf(*opts);
+    case Command::kRun: return run(*opts);
+  }
+  return 2;
+}
