@@ -180,3 +180,12 @@ TEST_CASE("json reader explains that block comments do not nest") {
   auto fine = parseJson("{ /* a /* b */ \"k\": 1}");
   CHECK(fine.ok());
 }
+
+TEST_CASE("json reader reports a broken dict key instead of crashing") {
+  auto r = parseJson("{\"a\\q\": 1}");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("escape") != std::string::npos);
+  auto u = parseJson("{\"abc");
+  REQUIRE_FALSE(u.ok());
+  CHECK(u.error().message.find("unterminated string") != std::string::npos);
+}

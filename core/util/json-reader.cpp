@@ -343,8 +343,9 @@ class Reader {
         }
         return {};
       }
-      std::string key = string().asString();
+      Value keyValue = string();
       if (failed_) return {};
+      std::string key = keyValue.asString();
       skipSpace();
       if (peek() == ':') {
         advance();

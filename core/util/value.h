@@ -34,10 +34,11 @@ class Dict {
   const Value* find(std::string_view key) const;
   Value* find(std::string_view key);
   void add(std::string key, Value value);
-  const std::vector<Entry>& entries() const { return entries_; }
-  std::vector<Entry>& entries() { return entries_; }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  // Defined below, once Value is complete (clang insists).
+  const std::vector<Entry>& entries() const;
+  std::vector<Entry>& entries();
+  std::size_t size() const;
+  bool empty() const;
 
  private:
   std::vector<Entry> entries_;
@@ -76,6 +77,11 @@ class Value {
   std::variant<std::int64_t, std::string, List, Dict> v_;
   SourcePos pos_;
 };
+
+inline const std::vector<Dict::Entry>& Dict::entries() const { return entries_; }
+inline std::vector<Dict::Entry>& Dict::entries() { return entries_; }
+inline std::size_t Dict::size() const { return entries_.size(); }
+inline bool Dict::empty() const { return entries_.empty(); }
 
 /// The name of a type as used in error messages ("an integer", "a string", ...).
 const char* typeName(Value::Type t);
