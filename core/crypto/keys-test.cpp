@@ -93,28 +93,28 @@ TEST_CASE("the cjdns-keys crate key round-trips through parse and print") {
 
 TEST_CASE("parsePublicKey classifies errors in cjdns Key_parse order") {
   const std::string good = "xpr2z2s3hnr0qzpk2u121uqjv15dc335v54pccqlqj6c5p840yy0";
-  CHECK(parsePublicKey("").error == KeyParseError::TooShort);
-  CHECK(parsePublicKey(".k").error == KeyParseError::TooShort);
-  CHECK(parsePublicKey(good.substr(0, 51)).error == KeyParseError::TooShort);
-  CHECK(parsePublicKey(good).error == KeyParseError::Malformed);        // 52, no suffix
-  CHECK(parsePublicKey(good + ".").error == KeyParseError::Malformed);  // 53
-  CHECK(parsePublicKey(good + ".K").error == KeyParseError::Malformed);
-  CHECK(parsePublicKey(good.substr(0, 51) + ".k").error == KeyParseError::Malformed);
-  CHECK(parsePublicKey(good + "0.k").error == KeyParseError::Malformed);
-  CHECK(parsePublicKey("a" + good.substr(1) + ".k").error == KeyParseError::DecodeFailed);
-  CHECK(parsePublicKey(good.substr(0, 51) + "2.k").error == KeyParseError::DecodeFailed);
+  CHECK(parsePublicKey("").error == KeyParseError::kTooShort);
+  CHECK(parsePublicKey(".k").error == KeyParseError::kTooShort);
+  CHECK(parsePublicKey(good.substr(0, 51)).error == KeyParseError::kTooShort);
+  CHECK(parsePublicKey(good).error == KeyParseError::kMalformed);        // 52, no suffix
+  CHECK(parsePublicKey(good + ".").error == KeyParseError::kMalformed);  // 53
+  CHECK(parsePublicKey(good + ".K").error == KeyParseError::kMalformed);
+  CHECK(parsePublicKey(good.substr(0, 51) + ".k").error == KeyParseError::kMalformed);
+  CHECK(parsePublicKey(good + "0.k").error == KeyParseError::kMalformed);
+  CHECK(parsePublicKey("a" + good.substr(1) + ".k").error == KeyParseError::kDecodeFailed);
+  CHECK(parsePublicKey(good.substr(0, 51) + "2.k").error == KeyParseError::kDecodeFailed);
   // The suffix is checked before the body, as in cjdns: a bad body with a
   // bad suffix is Malformed, not DecodeFailed.
-  CHECK(parsePublicKey("a" + good.substr(1) + ".x").error == KeyParseError::Malformed);
-  CHECK(parsePublicKey(std::string(52, '0') + ".k").error == KeyParseError::Invalid);
+  CHECK(parsePublicKey("a" + good.substr(1) + ".x").error == KeyParseError::kMalformed);
+  CHECK(parsePublicKey(std::string(52, '0') + ".k").error == KeyParseError::kInvalid);
 }
 
 TEST_CASE("parsePublicKey rejects trailing text by default and ignores it like cjdns on request") {
   const std::string key = "xpr2z2s3hnr0qzpk2u121uqjv15dc335v54pccqlqj6c5p840yy0.k";
   for (const char* tail : {" ", "\n", "x", ".k"}) {
     CAPTURE(tail);
-    CHECK(parsePublicKey(key + tail).error == KeyParseError::Malformed);
-    ParsedKey lenient = parsePublicKey(key + tail, TrailingText::Ignore);
+    CHECK(parsePublicKey(key + tail).error == KeyParseError::kMalformed);
+    ParsedKey lenient = parsePublicKey(key + tail, TrailingText::kIgnore);
     REQUIRE(lenient.ok());
     CHECK(publicKeyToString(lenient.key) == key);
   }
@@ -122,16 +122,16 @@ TEST_CASE("parsePublicKey rejects trailing text by default and ignores it like c
 
 TEST_CASE("a key that decodes but has a non-fc address still reports that address") {
   ParsedKey parsed = parsePublicKey(std::string(52, '0') + ".k");
-  CHECK(parsed.error == KeyParseError::Invalid);
+  CHECK(parsed.error == KeyParseError::kInvalid);
   CHECK(parsed.key == PublicKey{});
   CHECK(parsed.address == addressOf(PublicKey{}));
   CHECK_FALSE(isValidAddress(parsed.address));
 }
 
 TEST_CASE("every key parse error has a distinct description and cjdns name") {
-  const KeyParseError all[] = {KeyParseError::None, KeyParseError::TooShort,
-                               KeyParseError::Malformed, KeyParseError::DecodeFailed,
-                               KeyParseError::Invalid};
+  const KeyParseError all[] = {KeyParseError::kNone, KeyParseError::kTooShort,
+                               KeyParseError::kMalformed, KeyParseError::kDecodeFailed,
+                               KeyParseError::kInvalid};
   for (KeyParseError a : all) {
     for (KeyParseError b : all) {
       if (a == b) continue;
@@ -139,7 +139,7 @@ TEST_CASE("every key parse error has a distinct description and cjdns name") {
       CHECK(std::string(cjdnsName(a)) != cjdnsName(b));
     }
   }
-  CHECK(std::string(cjdnsName(KeyParseError::DecodeFailed)) == "Key_parse_DECODE_FAILED");
+  CHECK(std::string(cjdnsName(KeyParseError::kDecodeFailed)) == "Key_parse_DECODE_FAILED");
 }
 
 TEST_CASE("parsePrivateKeyHex accepts exactly 64 hex digits of either case") {

@@ -97,23 +97,23 @@ std::string publicKeyToString(const PublicKey& key) { return base32Encode(key) +
 
 const char* describe(KeyParseError error) {
   switch (error) {
-    case KeyParseError::None: return "no error";
-    case KeyParseError::TooShort: return "public key is shorter than 52 characters";
-    case KeyParseError::Malformed:
+    case KeyParseError::kNone: return "no error";
+    case KeyParseError::kTooShort: return "public key is shorter than 52 characters";
+    case KeyParseError::kMalformed:
       return "public key must be 52 base32 characters followed by \".k\"";
-    case KeyParseError::DecodeFailed: return "public key is not valid cjdns base32";
-    case KeyParseError::Invalid: return "public key does not give an fc00::/8 address";
+    case KeyParseError::kDecodeFailed: return "public key is not valid cjdns base32";
+    case KeyParseError::kInvalid: return "public key does not give an fc00::/8 address";
   }
   return "unknown key parse error";
 }
 
 const char* cjdnsName(KeyParseError error) {
   switch (error) {
-    case KeyParseError::None: return "none";
-    case KeyParseError::TooShort: return "Key_parse_TOO_SHORT";
-    case KeyParseError::Malformed: return "Key_parse_MALFORMED";
-    case KeyParseError::DecodeFailed: return "Key_parse_DECODE_FAILED";
-    case KeyParseError::Invalid: return "Key_parse_INVALID";
+    case KeyParseError::kNone: return "none";
+    case KeyParseError::kTooShort: return "Key_parse_TOO_SHORT";
+    case KeyParseError::kMalformed: return "Key_parse_MALFORMED";
+    case KeyParseError::kDecodeFailed: return "Key_parse_DECODE_FAILED";
+    case KeyParseError::kInvalid: return "Key_parse_INVALID";
   }
   return "unknown";
 }
@@ -121,24 +121,24 @@ const char* cjdnsName(KeyParseError error) {
 ParsedKey parsePublicKey(std::string_view text, TrailingText trailing) {
   ParsedKey out;
   if (text.size() < kKeyTextChars) {
-    out.error = KeyParseError::TooShort;
+    out.error = KeyParseError::kTooShort;
     return out;
   }
   // cjdns reads offsets 52 and 53 even when the string has only 52 or 53
   // characters (it sees the terminating NUL); both cases are Malformed.
   bool suffixOk = text.size() >= kKeyStringSize && text[52] == '.' && text[53] == 'k';
-  if (!suffixOk || (trailing == TrailingText::Reject && text.size() != kKeyStringSize)) {
-    out.error = KeyParseError::Malformed;
+  if (!suffixOk || (trailing == TrailingText::kReject && text.size() != kKeyStringSize)) {
+    out.error = KeyParseError::kMalformed;
     return out;
   }
   auto decoded = base32Decode(text.substr(0, kKeyTextChars));
   if (!decoded || decoded->size() != out.key.size()) {
-    out.error = KeyParseError::DecodeFailed;
+    out.error = KeyParseError::kDecodeFailed;
     return out;
   }
   std::copy(decoded->begin(), decoded->end(), out.key.begin());
   out.address = addressOf(out.key);
-  if (!isValidAddress(out.address)) out.error = KeyParseError::Invalid;
+  if (!isValidAddress(out.address)) out.error = KeyParseError::kInvalid;
   return out;
 }
 

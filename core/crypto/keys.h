@@ -77,11 +77,11 @@ std::string publicKeyToString(const PublicKey& key);
 /// Why a public key string was refused. The checks run in cjdns Key_parse
 /// order, so the first failing one decides, as in the real tools.
 enum class KeyParseError {
-  None,
-  TooShort,      ///< fewer than 52 characters (Key_parse_TOO_SHORT)
-  Malformed,     ///< no ".k" right after 52 characters (Key_parse_MALFORMED)
-  DecodeFailed,  ///< not base32, or non-zero leftover bits (Key_parse_DECODE_FAILED)
-  Invalid,       ///< decodes, but the address is not fc00::/8 (Key_parse_INVALID)
+  kNone,
+  kTooShort,     ///< fewer than 52 characters (Key_parse_TOO_SHORT)
+  kMalformed,    ///< no ".k" right after 52 characters (Key_parse_MALFORMED)
+  kDecodeFailed, ///< not base32, or non-zero leftover bits (Key_parse_DECODE_FAILED)
+  kInvalid,      ///< decodes, but the address is not fc00::/8 (Key_parse_INVALID)
 };
 
 /// Human-readable reason, for error messages.
@@ -92,21 +92,21 @@ const char* cjdnsName(KeyParseError error);
 
 /// What to do with characters after a valid "....k".
 enum class TrailingText {
-  Reject,  ///< our default: the key must be exactly 54 characters (else Malformed)
-  Ignore,  ///< cjdns behaviour: Key_parse never looks past offset 53
+  kReject, ///< our default: the key must be exactly 54 characters (else Malformed)
+  kIgnore, ///< cjdns behaviour: Key_parse never looks past offset 53
 };
 
 struct ParsedKey {
   PublicKey key{};
   Ip6 address{};  ///< filled whenever the base32 decoded
-  KeyParseError error = KeyParseError::None;
+  KeyParseError error = KeyParseError::kNone;
 
-  bool ok() const { return error == KeyParseError::None; }
+  bool ok() const { return error == KeyParseError::kNone; }
 };
 
 /// Parses "<52 base32 chars>.k". Upper- and mixed-case base32 is accepted;
 /// the suffix must be a lower-case ".k".
-ParsedKey parsePublicKey(std::string_view text, TrailingText trailing = TrailingText::Reject);
+ParsedKey parsePublicKey(std::string_view text, TrailingText trailing = TrailingText::kReject);
 
 /// Calls sodium_init() once (thread-safe); aborts if libsodium cannot start,
 /// since no key can be made or checked without it.

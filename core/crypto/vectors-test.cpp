@@ -56,19 +56,19 @@ std::string withoutNewline(std::string s) {
 /// What one real publictoip6 run says about a key string: the error it
 /// printed ("ERROR: Key_parse_X"), or None and the short address it printed.
 struct RealOutcome {
-  KeyParseError error = KeyParseError::None;
+  KeyParseError error = KeyParseError::kNone;
   std::string shortIp6;
 };
 
 RealOutcome realOutcome(const Value& run) {
   const std::string& err = text(run, "stderr");
-  const KeyParseError errors[] = {KeyParseError::TooShort, KeyParseError::Malformed,
-                                  KeyParseError::DecodeFailed, KeyParseError::Invalid};
+  const KeyParseError errors[] = {KeyParseError::kTooShort, KeyParseError::kMalformed,
+                                  KeyParseError::kDecodeFailed, KeyParseError::kInvalid};
   for (KeyParseError e : errors) {
     if (err.find(cjdnsName(e)) != std::string::npos) return {e, ""};
   }
   REQUIRE_MESSAGE(err.empty(), "unrecognised tool error: " << err);
-  return {KeyParseError::None, withoutNewline(text(run, "stdout"))};
+  return {KeyParseError::kNone, withoutNewline(text(run, "stdout"))};
 }
 
 /// Checks a private/public/address triple in both directions.
@@ -116,7 +116,7 @@ TEST_CASE("every non-fc key in keys.json is refused as Invalid, as publictoip6 r
     const std::string& pubText = text(entry, "publicKey");
     CAPTURE(pubText);
     ParsedKey parsed = parsePublicKey(pubText);
-    CHECK(parsed.error == KeyParseError::Invalid);
+    CHECK(parsed.error == KeyParseError::kInvalid);
     CHECK(parsed.key == publicKeyFromHex(text(entry, "publicKeyHex")));
     CHECK(ip6ToString(parsed.address) == text(entry, "wouldBeIpv6"));
     auto priv = parsePrivateKeyHex(text(entry, "privateKey"));
@@ -139,20 +139,21 @@ TEST_CASE("every keyParseCases entry gets the outcome the real publictoip6 print
   int runs = 0;
   for (const Value& entry : list(*vectors, "keyParseCases")) {
     const std::string& input = text(entry, "input");
-    CAPTURE(text(entry, "case"));
-    ParsedKey lenient = parsePublicKey(input, TrailingText::Ignore);
+    const std::string& caseName = text(entry, "case");
+    CAPTURE(caseName);
+    ParsedKey lenient = parsePublicKey(input, TrailingText::kIgnore);
     ParsedKey strict = parsePublicKey(input);
     for (const auto& [tool, run] : field(entry, "results").asDict().entries()) {
       CAPTURE(tool);
       RealOutcome real = realOutcome(run);
       // Ignore mode is the cjdns rule, so it must agree exactly.
       CHECK(lenient.error == real.error);
-      if (real.error == KeyParseError::None) {
+      if (real.error == KeyParseError::kNone) {
         CHECK(ip6ToShortString(lenient.address) == real.shortIp6);
       }
       // Our default differs only where cjdns accepted text after ".k".
-      bool trailing = real.error == KeyParseError::None && input.size() > 54;
-      CHECK(strict.error == (trailing ? KeyParseError::Malformed : real.error));
+      bool trailing = real.error == KeyParseError::kNone && input.size() > 54;
+      CHECK(strict.error == (trailing ? KeyParseError::kMalformed : real.error));
       ++runs;
     }
     ++cases;
@@ -166,7 +167,8 @@ TEST_CASE("every spec-vectors.json key gives the documented public key and addre
   if (!vectors) return;
   int checked = 0;
   for (const Value& entry : list(*vectors, "keys")) {
-    CAPTURE(text(entry, "name"));
+    const std::string& vectorName = text(entry, "name");
+    CAPTURE(vectorName);
     const std::string& pubText = text(entry, "publicKey");
     const std::string& ip6 = text(entry, "ipv6");
     ParsedKey parsed = parsePublicKey(pubText);
