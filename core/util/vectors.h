@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/util/value.h"
 
@@ -20,6 +21,9 @@ std::optional<std::string> readFile(const std::string& path);
 /// current doctest case with a message if the file is present but unparsable;
 /// returns nullopt (and emits a doctest MESSAGE) if the folder is absent.
 std::optional<util::Value> loadVectorJson(const std::string& relPath);
+
+/// Decodes standard base64 (vector files store raw bytes that way); nullopt if malformed.
+std::optional<std::string> base64Decode(std::string_view text);
 
 /// Path lookup helpers for vector files: "a.b" style, returns nullptr if absent.
 const util::Value* at(const util::Value& v, const std::string& key);
