@@ -34,16 +34,17 @@ expect_exit() {
 version_ok() { "$cjdroute" --version | grep -qx 'Cjdns protocol version: 21'; }
 check "--version prints the protocol version" version_ok
 check "--help exits 0" "$cjdroute" --help
+check "--check and --genconf together are a usage error" expect_exit 2 "cannot be combined" --check --genconf
 check "an unknown option is a usage error (2)" expect_exit 2 "unrecognized option" --frobnicate
 check "--eth without --genconf is a usage error" expect_exit 2 "only goes with --genconf" --eth
 
 "$cjdroute" --genconf > "$tmp/a.conf"
 "$cjdroute" --genconf --eth > "$tmp/eth.conf"
-check "a generated config starts (validates) cleanly" "$cjdroute" --config "$tmp/a.conf"
-check "a generated config is read from stdin too" sh -c "'$cjdroute' < '$tmp/a.conf'"
-no_warnings() { "$cjdroute" --config "$1" 2>&1 >/dev/null | grep -q . && return 1 || return 0; }
+check "a generated config validates cleanly" "$cjdroute" --check --config "$tmp/a.conf"
+check "a generated config is read from stdin too" sh -c "'$cjdroute' --check < '$tmp/a.conf'"
+no_warnings() { "$cjdroute" --check --config "$1" 2>&1 >/dev/null | grep -q . && return 1 || return 0; }
 check "a generated config gives no warnings" no_warnings "$tmp/a.conf"
-check "a generated --eth config validates" "$cjdroute" --config "$tmp/eth.conf"
+check "a generated --eth config validates" "$cjdroute" --check --config "$tmp/eth.conf"
 clean_is_json() { "$cjdroute" --cleanconf --config "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"] == 2 and "privateKey" in d'; }
 check "--cleanconf of a generated config is standard JSON" clean_is_json "$tmp/a.conf"
 two_keys_differ() { [[ $(grep -c privateKey "$tmp/a.conf") -ge 1 ]] && ! cmp -s <(grep '"privateKey"' "$tmp/a.conf") <(grep '"privateKey"' "$tmp/eth.conf"); }
@@ -62,10 +63,10 @@ if [[ -n "$vectors" && -d "$vectors/configs" ]]; then
     base="${f%.conf}"
     [[ -f "$base.clean.json" ]] || continue
     check "--cleanconf of $(basename "$f") equals real cjdns output" sh -c "'$cjdroute' --cleanconf < '$f' | cmp - '$base.clean.json'"
-    check "$(basename "$f") from real cjdns validates" "$cjdroute" --config "$f"
+    check "$(basename "$f") from real cjdns validates" "$cjdroute" --check --config "$f"
   done
   bad="$vectors/configs/bad"
-  check "crlf.conf is accepted" "$cjdroute" --config "$bad/crlf.conf"
+  check "crlf.conf is accepted" "$cjdroute" --check --config "$bad/crlf.conf"
   while read -r file pattern; do
     check "bad/$file is refused naming the problem" expect_exit 1 "$pattern" --config "$bad/$file"
   done <<'LIST'

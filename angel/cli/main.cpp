@@ -1,9 +1,11 @@
 // cjdroute: the command line of the angel process.
 //
-// Until the angel/core split lands (issue 4), running a config validates it
-// completely, prints warnings and the node's identity, and exits; every other
-// command (--genconf, --cleanconf, --version, --help) is complete.
+// Running a config validates it completely, opens the UDP sockets it names,
+// and runs the node. Until the angel/core split lands (issue 4) the node runs
+// in this process, unsandboxed, without TUN or admin API.
 #include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +23,9 @@
 #include "cjdns-version.h"
 #include "core/crypto/address.h"
 #include "core/crypto/keys.h"
+#include "core/iface/udp-socket.h"
+#include "core/node/node-engine.h"
+#include "core/node/node-runner.h"
 #include "core/util/json-reader.h"
 #include "core/util/json-writer.h"
 
@@ -28,10 +33,9 @@ namespace {
 
 using namespace cjdns;
 
-constexpr int kProtocolVersion = 21;
 constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
-enum class Command { kRun, kGenconf, kCleanconf, kVersion, kHelp };
+enum class Command { kRun, kCheck, kGenconf, kCleanconf, kVersion, kHelp };
 
 struct Options {
   Command command = Command::kRun;
@@ -49,6 +53,7 @@ void printUsage(std::FILE* to) {
                "  --genconf [--eth]  print a new commented configuration (fresh keys,\n"
                "                     passwords and UDP port); --eth enables Ethernet peering\n"
                "  --cleanconf        print the configuration as plain JSON (comments removed)\n"
+               "  --check            validate the configuration, print the node's identity, exit\n"
                "  --config PATH      read the configuration from PATH instead of stdin\n"
                "  --nobg             stay in the foreground (as \"noBackground\": 1)\n"
                "  -v, --version      print the version and protocol version\n"
@@ -79,6 +84,7 @@ std::optional<Options> parseArgs(int argc, char** argv) {
     bool ok = true;
     if (a == "--genconf") ok = setCommand(Command::kGenconf, argv[i]);
     else if (a == "--cleanconf") ok = setCommand(Command::kCleanconf, argv[i]);
+    else if (a == "--check") ok = setCommand(Command::kCheck, argv[i]);
     else if (a == "--version" || a == "-v") ok = setCommand(Command::kVersion, argv[i]);
     else if (a == "--help" || a == "-h") ok = setCommand(Command::kHelp, argv[i]);
     else if (a == "--eth") o.eth = true;
@@ -162,22 +168,24 @@ int cleanconf(const Options& o) {
   return 0;
 }
 
-int run(const Options& o) {
-  if (o.configPath.empty() && isatty(STDIN_FILENO) != 0) {
-    printUsage(stderr);
-    return 2;
-  }
+std::unique_ptr<angel::LoadedConfig> loadConfig(const Options& o) {
   std::string source;
   auto v = loadText(o, source);
-  if (!v) return 1;
+  if (!v) return nullptr;
   auto loaded = angel::buildCoreConfig(*v);
   if (!loaded.ok()) {
     printDiagnostic(source, "error", loaded.error());
     std::fprintf(stderr, "cjdroute: invalid configuration, nothing started\n");
-    return 1;
+    return nullptr;
   }
   for (const auto& w : loaded.value()->warnings) printDiagnostic(source, "warning", w);
-  auto cfg = loaded.value()->config();
+  return std::move(loaded).value();
+}
+
+int check(const Options& o) {
+  auto loaded = loadConfig(o);
+  if (!loaded) return 1;
+  auto cfg = loaded->config();
   crypto::PublicKey pub{};
   crypto::Ip6 ip{};
   std::memcpy(pub.data(), cfg.getPublicKey().begin(), pub.size());
@@ -185,9 +193,46 @@ int run(const Options& o) {
   std::printf("Configuration OK.\n");
   std::printf("Public key: %s\n", crypto::publicKeyToString(pub).c_str());
   std::printf("Address:    %s\n", crypto::ip6ToString(ip).c_str());
-  std::printf("cjdroute: this build validates configurations only; starting the node comes with the "
-              "angel/core work.\n");
   return 0;
+}
+
+/// Binds every UDPInterface of the config, in order (the angel's job).
+std::optional<std::vector<int>> openUdpSockets(proto::CoreConfig::Reader cfg, spdlog::logger& log) {
+  std::vector<int> fds;
+  for (auto u : cfg.getUdpInterfaces()) {
+    util::HostPort hp;
+    auto ip = u.getBind().getIp();
+    hp.isIpv6 = ip.size() == 16;
+    std::memcpy(hp.ip.data(), ip.begin(), std::min<std::size_t>(ip.size(), hp.ip.size()));
+    hp.port = u.getBind().getPort();
+    std::string err;
+    int fd = iface::UdpSocket::openBound(hp, err);
+    if (fd < 0) {
+      log.error("UDPInterface {}: {}", hp.toString(), err);
+      for (int f : fds) ::close(f);
+      return std::nullopt;
+    }
+    log.info("UDPInterface bound to {}", iface::UdpSocket(::dup(fd)).localAddress().toString());
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+int run(const Options& o) {
+  if (o.configPath.empty() && isatty(STDIN_FILENO) != 0) {
+    printUsage(stderr);
+    return 2;
+  }
+  auto loaded = loadConfig(o);
+  if (!loaded) return 1;
+  auto log = spdlog::stderr_color_mt("angel");
+  auto coreLog = spdlog::stderr_color_mt("core");
+  auto cfg = loaded->config();
+  if (cfg.getEthInterfaces().size() > 0) log->warn("ETHInterface is not implemented yet; ignored");
+  if (!cfg.getRouter().getInterface().isNone()) log->warn("the TUN interface is not implemented yet; routing only");
+  auto fds = openUdpSockets(cfg, *log);
+  if (!fds) return 1;
+  return node::runNode(cfg, std::move(*fds), coreLog);
 }
 
 }  // namespace
@@ -198,8 +243,8 @@ int main(int argc, char** argv) {
   switch (opts->command) {
     case Command::kHelp: printUsage(stdout); return 0;
     case Command::kVersion:
-      std::printf("Cjdns version: cjdns-cpp-%s\nCjdns protocol version: %d\n", CJDNS_PACKAGE_VERSION,
-                  kProtocolVersion);
+      std::printf("Cjdns version: cjdns-cpp-%s\nCjdns protocol version: %u\n", CJDNS_PACKAGE_VERSION,
+                  node::kProtocolVersion);
       return 0;
     case Command::kGenconf: {
       angel::GenconfOptions g;
@@ -208,6 +253,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     case Command::kCleanconf: return cleanconf(*opts);
+    case Command::kCheck: return check(*opts);
     case Command::kRun: return run(*opts);
   }
   return 2;

@@ -104,7 +104,8 @@ Rate benchRawBox(double seconds) {
   return measure(seconds, [&] {
     std::memcpy(nonce.data(), &++counter, sizeof counter);
     std::memset(buf.data(), 0, crypto_box_curve25519xsalsa20poly1305_ZEROBYTES);
-    crypto_box_curve25519xsalsa20poly1305_afternm(buf.data(), buf.data(), buf.size(), nonce.data(), key.data());
+    crypto_box_curve25519xsalsa20poly1305_afternm(buf.data(), buf.data(), buf.size(), nonce.data(),
+                                                  key.data());
     if (crypto_box_curve25519xsalsa20poly1305_open_afternm(buf.data(), buf.data(), buf.size(), nonce.data(),
                                                            key.data()) != 0) {
       std::fprintf(stderr, "raw box round failed\n");

@@ -1,0 +1,198 @@
+#include "core/node/node-runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "core/crypto/address.h"
+#include "core/crypto/random.h"
+#include "core/iface/udp-socket.h"
+#include "core/node/event-loop.h"
+#include "core/node/node-engine.h"
+
+namespace cjdns::node {
+namespace {
+
+iface::LinkAddress toLinkAddress(proto::SockAddr::Reader a) {
+  sockaddr_storage ss{};
+  auto ip = a.getIp();
+  if (ip.size() == 16) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(a.getPort());
+    std::memcpy(&in6->sin6_addr, ip.begin(), 16);
+    return iface::LinkAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in6));
+  }
+  auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+  in->sin_family = AF_INET;
+  in->sin_port = htons(a.getPort());
+  if (ip.size() == 4) std::memcpy(&in->sin_addr, ip.begin(), 4);
+  return iface::LinkAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in));
+}
+
+crypto::PublicKey keyOf(capnp::Data::Reader d) {
+  crypto::PublicKey k{};
+  if (d.size() == k.size()) std::memcpy(k.data(), d.begin(), k.size());
+  return k;
+}
+
+/// Sends on the UDP sockets; the engine names them by link interface id.
+class UdpLinks final : public iface::LinkSender {
+ public:
+  std::vector<iface::UdpSocket> sockets;
+  std::uint64_t sendErrors = 0;
+  bool sendOnLink(unsigned linkIface, const iface::LinkAddress& to, const wire::Message& msg) override {
+    if (linkIface >= sockets.size() || !sockets[linkIface].send(msg, to)) {
+      ++sendErrors;
+      return false;
+    }
+    return true;
+  }
+};
+
+class Runner {
+ public:
+  Runner(proto::CoreConfig::Reader cfg, std::vector<int> fds, std::shared_ptr<spdlog::logger> log)
+      : cfg_(cfg), log_(std::move(log)), key_(privateKey(cfg)), engine_(key_, rng_, links_) {
+    for (int fd : fds) links_.sockets.emplace_back(fd);
+  }
+
+  int run(const RunnerOptions& opt) {
+    addUsers();
+    addInterfaces();
+    auto now = EventLoop::nowMs();
+    connectPeers(now);
+    for (unsigned i = 0; i < links_.sockets.size(); ++i) {
+      loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
+    }
+    loop_.every(engine_.peers().timers().pingInterval, [this] { engine_.tick(EventLoop::nowMs()); });
+    loop_.every(opt.statusIntervalMs, [this] { logPeerChanges(); });
+    loop_.onSignal(SIGINT, [this] { stop("SIGINT"); });
+    loop_.onSignal(SIGTERM, [this] { stop("SIGTERM"); });
+    loop_.onSignal(SIGUSR1, [this] { logStatus(); });
+    log_->info("node {} running with {} UDP interface(s)", crypto::ip6ToString(crypto::addressOf(engine_.publicKey())),
+               links_.sockets.size());
+    loop_.run();
+    return 0;
+  }
+
+ private:
+  static crypto::PrivateKey privateKey(proto::CoreConfig::Reader cfg) {
+    crypto::PrivateKey k;
+    auto d = cfg.getPrivateKey();
+    if (d.size() == crypto::PrivateKey::kSize) std::memcpy(k.mutableBytes().data(), d.begin(), d.size());
+    return k;
+  }
+
+  void addUsers() {
+    for (auto p : cfg_.getAuthorizedPasswords()) {
+      std::optional<crypto::Ip6> only;
+      if (p.getIpv6().size() == 16) {
+        crypto::Ip6 ip{};
+        std::memcpy(ip.data(), p.getIpv6().begin(), 16);
+        only = ip;
+      }
+      std::string user = p.getUser();
+      if (engine_.users().add(std::string(p.getPassword()), user, only, user) ==
+          crypto::CryptoAuthUsers::AddResult::kDuplicateLogin) {
+        log_->warn("authorizedPasswords: user \"{}\" appears twice; the second entry is ignored", user);
+      }
+    }
+  }
+
+  void addInterfaces() {
+    for (auto& s : links_.sockets) engine_.peers().addLinkInterface("UDP/" + s.localAddress().toString());
+  }
+
+  void connectPeers(std::uint64_t now) {
+    auto udp = cfg_.getUdpInterfaces();
+    for (unsigned i = 0; i < udp.size() && i < links_.sockets.size(); ++i) {
+      for (auto c : udp[i].getConnectTo()) {
+        auto peer = c.getPeer();
+        iface::PeerController::Credentials cr;
+        cr.password = peer.getPassword();
+        cr.login = peer.getLogin();
+        cr.peerName = peer.getPeerName();
+        cr.version = peer.getVersion();
+        auto addr = toLinkAddress(c.getAddress());
+        auto r = engine_.peers().beginConnection(i, addr, keyOf(peer.getPublicKey()), cr, now);
+        if (r != iface::PeerController::ConnectResult::kOk) {
+          log_->error("connectTo {}: not connected (code {})", addr.toString(), static_cast<int>(r));
+        } else {
+          log_->info("connecting to {}", addr.toString());
+        }
+      }
+    }
+  }
+
+  void drain(unsigned i) {
+    // Bounded, so that one busy socket cannot starve the timers.
+    for (int n = 0; n < 256; ++n) {
+      auto msg = engine_.pool().acquire();
+      iface::LinkAddress from;
+      auto r = links_.sockets[i].receive(*msg, from);
+      if (r == iface::UdpSocket::Recv::kWouldBlock || r == iface::UdpSocket::Recv::kError) return;
+      if (r == iface::UdpSocket::Recv::kTruncated) {
+        ++truncated_;
+        continue;
+      }
+      engine_.receiveFromLink(i, from, *msg, EventLoop::nowMs());
+    }
+  }
+
+  void logPeerChanges() {
+    for (const auto& p : engine_.peers().peers()) {
+      std::string addr = p.address.toString();
+      auto& last = lastState_[addr];
+      if (last == iface::name(p.state)) continue;
+      last = iface::name(p.state);
+      crypto::NodeName n{p.version, p.label, p.publicKey};
+      log_->info("peer {} {} {} user \"{}\"", addr, crypto::nodeNameToString(n), last, p.user);
+    }
+  }
+
+  /// SIGUSR1: one line per peer and one of drop counters (until the admin API exists).
+  void logStatus() {
+    for (const auto& p : engine_.peers().peers()) {
+      log_->info("status peer {} state={} version={} label={} in={} out={} dup={} lost={} oor={} filtered={} decryptErrors={} user=\"{}\"",
+                 p.address.toString(), iface::name(p.state), p.version, crypto::labelToString(p.label),
+                 p.counters.bytesIn, p.counters.bytesOut, p.replay.duplicates, p.replay.lost, p.replay.outOfRange,
+                 p.counters.filteredBeforeEstablished, p.counters.decryptErrors, p.user);
+    }
+    const auto& c = engine_.peers().counters();
+    const auto& r = engine_.routerCounters();
+    log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "
+               "pongsMatched={} controlAnswered={} truncated={} sendErrors={}",
+               c.handshakeRefused, c.unknownNotHello, c.unknownBadKey,
+               c.decryptErrors[static_cast<std::size_t>(crypto::DecryptError::kReplay)], r.pongsMatched,
+               r.controlAnswered, truncated_, links_.sendErrors);
+  }
+
+  void stop(const char* why) {
+    log_->info("{}: stopping", why);
+    loop_.stop();
+  }
+
+  proto::CoreConfig::Reader cfg_;
+  std::shared_ptr<spdlog::logger> log_;
+  crypto::SodiumRandom rng_;
+  crypto::PrivateKey key_;
+  UdpLinks links_;
+  NodeEngine engine_;
+  EventLoop loop_;
+  std::map<std::string, std::string> lastState_;
+  std::uint64_t truncated_ = 0;
+};
+
+}  // namespace
+
+int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, std::shared_ptr<spdlog::logger> log,
+            RunnerOptions options) {
+  Runner r(config, std::move(udpFds), std::move(log));
+  return r.run(options);
+}
+
+}  // namespace cjdns::node
