@@ -106,7 +106,8 @@ TEST_CASE("password challenges and the password-mixed secret match the cjdns vec
   if (!doc) return;
   const Value& ca = field(*doc, "cryptoAuth");
   const Value& type1 = field(ca, "helloWithAuthChallenge");
-  CHECK(toHex(authChallenge(AuthType::kPassword, text(type1, "password"), "")) == text(type1, "challengeHex"));
+  CHECK(toHex(authChallenge(AuthType::kPassword, text(type1, "password"), "")) ==
+        text(type1, "challengeHex"));
   Secret32 secret;
   hashPassword(text(type1, "password"), secret);
   CHECK(toHex(secret.bytes) == text(type1, "sha256PasswordHex"));
@@ -276,7 +277,9 @@ void replayCapture(const std::string& file) {
     REQUIRE(sender.encrypt(m, 0));
     CHECK(m.length() == length);
     CHECK(cjdns::wire::loadBe32(m.data()) == nonce);
-    if (nonce == 0) CHECK(toHex(std::span<const std::uint8_t>(m.data(), 16)) == toHex(first16));  // nonce and type-2 challenge
+    if (nonce == 0) {  // the nonce and the type-2 challenge, byte for byte
+      CHECK(toHex(std::span<const std::uint8_t>(m.data(), 16)) == toHex(first16));
+    }
     CHECK(receiver.decrypt(m, 0) == DecryptError::kNone);
   }
   CHECK(atA.established());

@@ -81,6 +81,7 @@ class CryptoAuthSession {
 
   /// requireAuth: drop handshakes that name no user of `users` (sessions
   /// made for unknown incoming peers). `users` may be null: nobody matches.
+  /// The inactivity clock (wire.md 6.8) starts at the first call given a time.
   CryptoAuthSession(const PrivateKey& ourPrivateKey, const PublicKey& herPublicKey,
                     bool requireAuth, const CryptoAuthUsers* users, Random& rng);
   ~CryptoAuthSession();
@@ -92,9 +93,10 @@ class CryptoAuthSession {
   void setAuth(std::string password, std::string login);
 
   /// Encrypts msg (the plaintext) in place, as a handshake packet until the
-  /// handshake is done and as a data packet after. False, with msg and the
-  /// session unchanged, only without enough headroom (120 / 20 bytes) or if
-  /// her permanent key is of small order (then no packet can ever be made).
+  /// handshake is done and as a data packet after. False, with msg unchanged,
+  /// only without enough headroom (120 / 20 bytes) or if her permanent key
+  /// is of small order (no packet can ever be made for such a key; the
+  /// inactivity reset that precedes every encrypt may still have happened).
   [[nodiscard]] bool encrypt(wire::Message& msg, std::uint64_t nowMs);
 
   /// Decrypts msg in place. On kNone msg holds the payload (headers and the
