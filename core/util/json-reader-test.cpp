@@ -189,3 +189,13 @@ TEST_CASE("json reader reports a broken dict key instead of crashing") {
   REQUIRE_FALSE(u.ok());
   CHECK(u.error().message.find("unterminated string") != std::string::npos);
 }
+
+TEST_CASE("json reader keeps fractions as text only when asked to") {
+  JsonOptions opt;
+  opt.fractionsAsText = true;
+  Value v = mustParse("[0.0123, -2e+3, 7]", opt);
+  CHECK(v.asList()[0].asString() == "0.0123");
+  CHECK(v.asList()[1].asString() == "-2e+3");
+  CHECK(v.asList()[2].asInt() == 7);
+  CHECK(mustFail("[0.5]").message.find("only integers") != std::string::npos);
+}

@@ -157,8 +157,26 @@ class Reader {
     return {};
   }
 
+  /// The rest of a JSON number with a fraction or exponent, kept as text.
+  Value fractionText(std::size_t start, SourcePos pos) {
+    auto digits = [this] {
+      while (peek() >= '0' && peek() <= '9') advance();
+    };
+    if (peek() == '.') {
+      advance();
+      digits();
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      advance();
+      if (peek() == '+' || peek() == '-') advance();
+      digits();
+    }
+    return Value(std::string(s_.substr(start, i_ - start)), pos);
+  }
+
   Value integer() {
     SourcePos pos = here();
+    const std::size_t start = i_;
     bool negative = false;
     if (peek() == '-') {
       negative = true;
@@ -188,6 +206,7 @@ class Reader {
       acc = -acc;
     }
     if (peek() == '.' || peek() == 'e' || peek() == 'E') {
+      if (opt_.fractionsAsText) return fractionText(start, pos);
       fail("only integers are allowed here, not fractions or exponents", pos);
       return {};
     }

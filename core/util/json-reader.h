@@ -25,6 +25,7 @@ struct JsonOptions {
   bool comments = true;       ///< allow `//` and `/* */`
   bool lenient = false;       ///< cjdns legacy comma/colon leniency
   bool jsonLiterals = false;  ///< true/false read as 1/0 (for reading test vectors only)
+  bool fractionsAsText = false;  ///< 1.5, 2e3 read as the string "1.5" (test vectors only)
   std::size_t maxDepth = 64;  ///< nesting limit; deeper input is an error, not a stack overflow
 };
 

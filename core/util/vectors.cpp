@@ -37,6 +37,7 @@ std::optional<util::Value> loadVectorJson(const std::string& relPath) {
   REQUIRE_MESSAGE(text.has_value(), "cannot read vector file " << relPath);
   util::JsonOptions opt;
   opt.jsonLiterals = true;
+  opt.fractionsAsText = true;  // capture timestamps such as 0.0123
   opt.comments = false;
   auto parsed = util::parseJson(*text, opt);
   REQUIRE_MESSAGE(parsed.ok(), relPath << ": " << parsed.error().toString());
