@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds cjdns-cpp twice (warnings as errors;
 # once plain, once with AddressSanitizer + UndefinedBehaviorSanitizer) and runs
-# every test suite in both. Ends with one line: "N passed, N failed, N skipped".
-#   scripts/test.sh [--quick]     (--quick: skip the sanitizer build)
+# every test suite in both, then builds the libFuzzer targets with clang and
+# runs each for a short while (CJDNS_FUZZ_SECONDS, default 20).
+# Ends with one line: "N passed, N failed, N skipped".
+#   scripts/test.sh [--quick]     (--quick: only the plain build)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,22 +12,29 @@ scripts/deps.sh --test || exit 1
 jobs=$(nproc 2>/dev/null || echo 2)
 
 builds=(release)
-[[ "${1:-}" == "--quick" ]] || builds+=(asan)
+[[ "${1:-}" == "--quick" ]] || builds+=(asan fuzz)
 
 status=0
 logs=()
 for b in "${builds[@]}"; do
   dir="build/test-$b"
   opts=(-Dwerror=true -Dtests=enabled)
+  suites=()
+  env_cxx=()
   [[ $b == asan ]] && opts+=(-Db_sanitize=address,undefined -Dbuildtype=debug)
+  if [[ $b == fuzz ]]; then
+    opts+=(-Dfuzz=true -Dfuzz_seconds="${CJDNS_FUZZ_SECONDS:-20}" -Db_sanitize=address,undefined -Db_lundef=false)
+    env_cxx=(env CXX=clang++)
+    suites=(--suite libfuzzer)
+  fi
   mkdir -p build
   if [[ ! -f "$dir/build.ninja" ]]; then
-    meson setup "$dir" "${opts[@]}" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; exit 1; }
+    "${env_cxx[@]}" meson setup "$dir" "${opts[@]}" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; exit 1; }
   fi
   echo "== build $b" >&2
   ninja -C "$dir" -j"$jobs" >&2 || { echo "0 passed, 1 failed"; exit 1; }
   echo "== test $b" >&2
-  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs >&2 || status=1
+  meson test -C "$dir" "${suites[@]}" --num-processes "$jobs" --print-errorlogs >&2 || status=1
   logs+=("$dir/meson-logs/testlog.json")
 done
 
