@@ -47,10 +47,12 @@ netns_exec() {
 }
 
 # netns_spawn NAME LOG CMD...: start a command in the background inside a
-# namespace; its PID is remembered for cleanup and printed.
+# namespace; its PID is remembered for cleanup and printed. The command gets
+# SIGKILL if this script dies (say, killed by a test-runner timeout), so no
+# node outlives its test.
 netns_spawn() {
   local ns="$NETNS_PREFIX$1" log="$2"; shift 2
-  ip netns exec "$ns" "$@" >"$log" 2>&1 &
+  ip netns exec "$ns" setpriv --pdeathsig KILL "$@" >"$log" 2>&1 &
   local pid=$!
   NETNS_PIDS+=("$pid")
   echo "$pid"
