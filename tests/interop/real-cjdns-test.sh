@@ -53,10 +53,10 @@ rkey=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/r.id")
 rpw=$(sed -n 's/.*password=//p' "$tmp/r.id")
 gen | python3 "$here/netns/make-conf.py" 10.79.0.1:7937 11234 10.79.0.2:7937 "$rkey" "$rpw" default-login > "$tmp/u1.conf" 2>/dev/null
 
-netns_spawn u2 "$tmp/u2.log" "$cjdroute" --config "$tmp/u2.conf" >/dev/null
-netns_spawn r "$tmp/r.log" sh -c "exec '$real' --nobg < '$tmp/r.conf'" >/dev/null
+netns_spawn u2 "$tmp/u2.log" "$cjdroute" --config "$tmp/u2.conf"; pu2=$NETNS_LAST_PID
+netns_spawn r "$tmp/r.log" sh -c "exec '$real' --nobg < '$tmp/r.conf'"
 sleep 1
-netns_spawn u1 "$tmp/u1.log" "$cjdroute" --config "$tmp/u1.conf" >/dev/null
+netns_spawn u1 "$tmp/u1.log" "$cjdroute" --config "$tmp/u1.conf"; pu1=$NETNS_LAST_PID
 
 peerstats() { netns_exec r python3 "$here/netns/admin-call.py" InterfaceController_peerStats page=i:0; }
 real_sees() {  # real_sees IP: R's peerStats has an ESTABLISHED peer at IP
@@ -84,9 +84,8 @@ for p in json.load(open(sys.argv[1])).get("peers", []):
           p.get("receivedOutOfRange"), p.get("user")))
 PY
 version21() { kill -USR1 "$1" 2>/dev/null; sleep 1; grep "status peer $2" "$3" | tail -1 | grep -q "state=ESTABLISHED version=21"; }
-pid_of() { pgrep -f -- "--config $1" | head -1; }
-desc="our dialling node learned version 21 from real cjdns's pongs"; ok version21 "$(pid_of "$tmp/u1.conf")" 10.79.0.2:7937 "$tmp/u1.log"
-desc="our dialled node learned version 21 from real cjdns's pongs"; ok version21 "$(pid_of "$tmp/u2.conf")" 10.80.0.2:7937 "$tmp/u2.log"
+desc="our dialling node learned version 21 from real cjdns's pongs"; ok version21 "$pu1" 10.79.0.2:7937 "$tmp/u1.log"
+desc="our dialled node learned version 21 from real cjdns's pongs"; ok version21 "$pu2" 10.80.0.2:7937 "$tmp/u2.log"
 
 if ((fails)); then
   for f in r u1 u2; do echo "# --- $f log (tail)"; tail -25 "$tmp/$f.log" | sed 's/^/#   /'; done

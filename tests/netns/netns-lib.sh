@@ -47,15 +47,16 @@ netns_exec() {
 }
 
 # netns_spawn NAME LOG CMD...: start a command in the background inside a
-# namespace; its PID is remembered for cleanup and printed. The command gets
-# SIGKILL if this script dies (say, killed by a test-runner timeout), so no
-# node outlives its test.
+# namespace; its PID is remembered for cleanup and left in NETNS_LAST_PID.
+# Call it directly, not in $(...): the command gets SIGKILL when its parent
+# shell dies (so a test killed by a timeout leaves no node behind), and a
+# command-substitution subshell dies at once.
+NETNS_LAST_PID=""
 netns_spawn() {
   local ns="$NETNS_PREFIX$1" log="$2"; shift 2
   ip netns exec "$ns" setpriv --pdeathsig KILL "$@" >"$log" 2>&1 &
-  local pid=$!
-  NETNS_PIDS+=("$pid")
-  echo "$pid"
+  NETNS_LAST_PID=$!
+  NETNS_PIDS+=("$NETNS_LAST_PID")
 }
 
 netns_cleanup() {
