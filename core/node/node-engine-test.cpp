@@ -289,3 +289,54 @@ TEST_CASE("before the link is established only packets for the router itself pas
   CHECK(b.engine().switchCore().counters().count(switching::SwitchEvent::kNoSuchInterface) == 0);
   CHECK(b.engine().switchCore().counters().errorsSent == 0);
 }
+
+TEST_CASE("two peered engines complete an inner session through a CJDHT ping and carry user data") {
+  SimNet net;
+  auto& a = net.add("10.0.0.1");
+  auto& b = net.add("10.0.0.2");
+  REQUIRE(b.engine().users().add("secret", "default-login") == crypto::CryptoAuthUsers::AddResult::kAdded);
+  connect(net, a, b, "secret", "default-login");
+  net.pump();
+  net.run(5000);
+  REQUIRE(a.peer()->state == PeerState::kEstablished);
+  REQUIRE(a.peer()->version == node::kProtocolVersion);
+  std::vector<std::string> gotAtB;
+  b.engine().setDataHandler([&](const session::Delivery& d, wire::Message& m, std::uint64_t) {
+    CHECK(d.contentType == session::content_type::kUdp);
+    CHECK(d.key == a.publicKey());
+    CHECK(d.version == node::kProtocolVersion);
+    gotAtB.emplace_back(reinterpret_cast<const char*>(m.data()), m.length());
+  });
+
+  const crypto::Ip6 bIp = crypto::addressOf(b.publicKey());
+  wire::Message m;
+  const std::string text = "over the inner session";
+  REQUIRE(m.append(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+  // No session yet, so it waits; B is a direct peer, so the engine finds it
+  // at once and pings it over CJDHT, which carries the Hello.
+  CHECK(a.engine().sendToNode(bIp, session::content_type::kUdp, m, net.now) == session::SendResult::kBuffered);
+  CHECK(a.engine().routerCounters().setupPings == 1);
+  net.pump();
+
+  CHECK(b.engine().routerCounters().dhtAnswered == 1);
+  CHECK(a.engine().routerCounters().dhtReplies == 1);
+  REQUIRE(gotAtB.size() == 1);
+  CHECK(gotAtB[0] == text);
+  const auto atA = a.engine().sessions().sessionFor(bIp);
+  const auto atB = b.engine().sessions().sessionFor(crypto::addressOf(a.publicKey()));
+  REQUIRE(atA);
+  REQUIRE(atB);
+  CHECK(atA->state == crypto::CryptoAuthState::kReceivedKey);
+  CHECK(atB->state == crypto::CryptoAuthState::kEstablished);
+  CHECK(atA->path == 0x13);
+  CHECK(atB->path == 0x13);
+  CHECK(atA->version == node::kProtocolVersion);
+  CHECK(atB->version == node::kProtocolVersion);  // from the ping's "p"
+  CHECK(atA->sendHandle == atB->receiveHandle);
+  CHECK(atB->sendHandle == atA->receiveHandle);
+
+  // The sessions outlive 120 s because the peer keeps their path validated.
+  net.run(130000);
+  CHECK(a.engine().sessions().sessionCount() == 1);
+  CHECK(b.engine().sessions().sessionCount() == 1);
+}

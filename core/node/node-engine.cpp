@@ -1,5 +1,9 @@
 #include "core/node/node-engine.h"
 
+#include <string>
+
+#include "core/session/data-header.h"
+#include "core/wire/bencode.h"
 #include "core/wire/endian.h"
 
 namespace cjdns::node {
@@ -9,9 +13,17 @@ using switching::SwitchCore;
 
 NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface::LinkSender& link,
                        iface::PeerTimers timers)
-    : peers_(key, users_, rng, switch_, *this, link, pool_, kProtocolVersion, timers) {
+    : peers_(key, users_, rng, switch_, *this, link, pool_, kProtocolVersion, timers),
+      sessions_(key, rng, *this, *this),
+      dht_(crypto::publicKeyOf(key), kProtocolVersion) {
   responder_.version = kProtocolVersion;
   responder_.publicKey = crypto::publicKeyOf(key);
+}
+
+void NodeEngine::tick(std::uint64_t nowMs) {
+  peers_.tick(nowMs);
+  learnPeers(nowMs);
+  sessions_.tick(nowMs);
 }
 
 void NodeEngine::fromPeer(unsigned slot, wire::Message& msg, std::uint64_t nowMs) {
@@ -40,10 +52,15 @@ void NodeEngine::dispatch(const switching::SwitchResult& r, wire::Message& msg, 
 }
 
 void NodeEngine::toRouter(wire::Message& msg, std::uint64_t nowMs) {
-  if (msg.length() < 16 || wire::loadBe32(msg.data() + 12) != 0xffffffffu) {
-    ++counters_.dataWithoutSessions;
-    return;
+  if (msg.length() >= switching::SwitchHeader::kSize + 4 &&
+      wire::loadBe32(msg.data() + switching::SwitchHeader::kSize) == switching::kControlHandle) {
+    toControl(msg, nowMs);
+  } else {
+    sessions_.fromSwitch(msg, nowMs);
   }
+}
+
+void NodeEngine::toControl(wire::Message& msg, std::uint64_t nowMs) {
   auto h = switching::handleControl(msg, responder_);
   switch (h.disposition) {
     case switching::ControlDisposition::kReply:
@@ -62,6 +79,83 @@ void NodeEngine::toRouter(wire::Message& msg, std::uint64_t nowMs) {
     }
     case switching::ControlDisposition::kForPathfinder: ++counters_.errorsReceived; break;
     case switching::ControlDisposition::kDropped: ++counters_.controlDropped; break;
+  }
+}
+
+// ---------------------------------------------------------------- sessions
+
+void NodeEngine::sendFromRouter(wire::Message& msg, std::uint64_t nowMs) {
+  dispatch(switch_.switchPacket(SwitchCore::kRouterSlot, msg), msg, nowMs);
+}
+
+void NodeEngine::deliver(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) {
+  if (d.contentType == session::content_type::kCjdht) {
+    onCjdht(d, payload, nowMs);
+  } else if (dataHandler_) {
+    dataHandler_(d, payload, nowMs);
+  } else {
+    ++counters_.dataUndelivered;
+  }
+}
+
+void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) {
+  const routing::DhtResult r = dht_.handle(payload.bytes(), d.returnPath, directPeers());
+  switch (r.verdict) {
+    case routing::DhtVerdict::kDropped: ++counters_.dhtDropped; return;
+    case routing::DhtVerdict::kIgnored: ++counters_.dhtIgnored; break;
+    case routing::DhtVerdict::kNotQuery: ++counters_.dhtReplies; break;
+    case routing::DhtVerdict::kReply: ++counters_.dhtAnswered; break;
+  }
+  // Any valid message proves the path back and tells the sender's version,
+  // without which no user traffic may go to it (wire.md 11.3).
+  sessions_.learnNode(d.key, d.returnPath, r.senderVersion, nowMs, session::metric::kDhtIncoming);
+  if (r.verdict == routing::DhtVerdict::kReply) sendCjdht(d, r.senderVersion, r.reply, nowMs);
+}
+
+void NodeEngine::sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg,
+                           std::uint64_t nowMs) {
+  // A fresh message: the one being delivered may still belong to a caller.
+  auto m = pool_.acquire();
+  const std::string bytes = wire::bencodeEncode(msg);
+  if (!m->append(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()))) return;
+  (void)sessions_.send(to.ip6, &to.key, version, to.returnPath, session::content_type::kCjdht, *m, nowMs);
+}
+
+void NodeEngine::needsSetup(const session::NodeRef& node, std::uint64_t nowMs) {
+  // The ping carries the Hello. Its txid starts with "00" as the old DHT's
+  // do; a v20 node would answer a leading '1' from its subnode code.
+  std::string txid = "00";
+  for (int shift = 24; shift >= 0; shift -= 8) txid.push_back(static_cast<char>((nextTxid_ >> shift) & 0xff));
+  ++nextTxid_;
+  ++counters_.setupPings;
+  const session::Delivery to{node.ip6, node.key, session::content_type::kCjdht, node.label, node.version};
+  sendCjdht(to, node.version, dht_.pingQuery(std::move(txid), node.label), nowMs);
+}
+
+void NodeEngine::needsSearch(const crypto::Ip6& ip6, std::uint32_t, std::uint64_t nowMs) {
+  // No pathfinder yet: only our direct peers can be found.
+  for (const auto& p : peers_.peers()) {
+    if (p.state == iface::PeerState::kEstablished && p.version != 0 && crypto::addressOf(p.publicKey) == ip6) {
+      sessions_.learnNode(p.publicKey, p.label, p.version, nowMs, session::metric::kDhtPeer);
+      return;
+    }
+  }
+}
+
+std::vector<routing::DhtNode> NodeEngine::directPeers() const {
+  std::vector<routing::DhtNode> out;
+  for (const auto& p : peers_.peers()) {
+    if (p.state == iface::PeerState::kEstablished && p.version != 0) out.push_back({p.publicKey, p.label, p.version});
+  }
+  return out;
+}
+
+void NodeEngine::learnPeers(std::uint64_t nowMs) {
+  // Peers' versions come from their pongs; sessions with them need them.
+  for (const auto& p : peers_.peers()) {
+    if (p.state == iface::PeerState::kEstablished && p.version != 0) {
+      sessions_.learnNode(p.publicKey, p.label, p.version, nowMs, session::metric::kDhtPeer);
+    }
   }
 }
 

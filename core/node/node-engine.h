@@ -1,15 +1,21 @@
 // NodeEngine: one cjdns node without I/O. It owns the switch, the peer
-// controller and the control-message responder, and routes packets between
-// them; the process shell feeds it datagrams and time, and a LinkSender
-// carries what it sends. A simulation can run many engines in one process.
+// controller, the control-message responder, the end-to-end session manager
+// and the CJDHT responder, and routes packets between them; the process
+// shell feeds it datagrams and time, and a LinkSender carries what it sends.
+// A simulation can run many engines in one process.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "core/crypto/crypto-auth-users.h"
 #include "core/crypto/keys.h"
 #include "core/crypto/random.h"
 #include "core/iface/peer-controller.h"
+#include "core/routing/dht-responder.h"
+#include "core/session/data-header.h"
+#include "core/session/session-manager.h"
 #include "core/switch/control-responder.h"
 #include "core/switch/switch-core.h"
 #include "core/wire/message.h"
@@ -25,12 +31,20 @@ struct RouterCounters {
   std::uint64_t pongsUnmatched = 0;
   std::uint64_t errorsReceived = 0;
   std::uint64_t controlDropped = 0;
-  std::uint64_t dataWithoutSessions = 0;  ///< end-to-end traffic: no session manager yet
-  std::uint64_t errorsOwnPacket = 0;      ///< the switch refused a packet we originated
+  std::uint64_t errorsOwnPacket = 0;  ///< the switch refused a packet we originated
+  std::uint64_t dhtAnswered = 0;      ///< CJDHT queries we replied to
+  std::uint64_t dhtReplies = 0;       ///< CJDHT replies to our queries (pings)
+  std::uint64_t dhtDropped = 0;       ///< CJDHT messages that failed the checks
+  std::uint64_t dhtIgnored = 0;       ///< supernode queries
+  std::uint64_t setupPings = 0;       ///< CJDHT pings sent to set up a session
+  std::uint64_t dataUndelivered = 0;  ///< end-to-end traffic with no data handler set
 };
 
-class NodeEngine final : public iface::SwitchPort {
+class NodeEngine final : public iface::SwitchPort, private session::Outbound, private session::Upper {
  public:
+  /// Where end-to-end payloads other than CJDHT go (the TUN adapter, later).
+  using DataHandler = std::function<void(const session::Delivery&, wire::Message&, std::uint64_t)>;
+
   NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface::LinkSender& link,
              iface::PeerTimers timers = {});
 
@@ -40,11 +54,21 @@ class NodeEngine final : public iface::SwitchPort {
   const RouterCounters& routerCounters() const { return counters_; }
   wire::MessagePool& pool() { return pool_; }
   const crypto::PublicKey& publicKey() const { return responder_.publicKey; }
+  const session::SessionManager& sessions() const { return sessions_; }
+  const routing::DhtResponder& dht() const { return dht_; }
+  void setDataHandler(DataHandler h) { dataHandler_ = std::move(h); }
+
+  /// Sends an end-to-end payload (content type: an IPv6 next header, or 257
+  /// for IpTunnel) to a node; the session is set up first when needed.
+  session::SendResult sendToNode(const crypto::Ip6& dest, std::uint16_t contentType, wire::Message& payload,
+                                 std::uint64_t nowMs) {
+    return sessions_.send(dest, nullptr, 0, 0, contentType, payload, nowMs);
+  }
 
   void receiveFromLink(unsigned linkIface, const iface::LinkAddress& from, wire::Message& msg, std::uint64_t nowMs) {
     peers_.receiveFromLink(linkIface, from, msg, nowMs);
   }
-  void tick(std::uint64_t nowMs) { peers_.tick(nowMs); }
+  void tick(std::uint64_t nowMs);
 
   // iface::SwitchPort
   void fromPeer(unsigned slot, wire::Message& msg, std::uint64_t nowMs) override;
@@ -52,12 +76,28 @@ class NodeEngine final : public iface::SwitchPort {
  private:
   void dispatch(const switching::SwitchResult& r, wire::Message& msg, std::uint64_t nowMs);
   void toRouter(wire::Message& msg, std::uint64_t nowMs);
+  void toControl(wire::Message& msg, std::uint64_t nowMs);
+
+  // session::Outbound and session::Upper
+  void sendFromRouter(wire::Message& msg, std::uint64_t nowMs) override;
+  void deliver(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) override;
+  void needsSetup(const session::NodeRef& node, std::uint64_t nowMs) override;
+  void needsSearch(const crypto::Ip6& ip6, std::uint32_t version, std::uint64_t nowMs) override;
+
+  void onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs);
+  void sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg, std::uint64_t nowMs);
+  std::vector<routing::DhtNode> directPeers() const;
+  void learnPeers(std::uint64_t nowMs);
 
   wire::MessagePool pool_;
   crypto::CryptoAuthUsers users_;
   switching::SwitchCore switch_;
   switching::ControlResponder responder_;
   iface::PeerController peers_;
+  session::SessionManager sessions_;
+  routing::DhtResponder dht_;
+  DataHandler dataHandler_;
+  std::uint32_t nextTxid_ = 0;
   RouterCounters counters_;
 };
 

@@ -1,0 +1,111 @@
+// DhtResponder: the minimal CJDHT answering side (wire.md 13, upper.md
+// 1.5-1.8), I/O-free.
+//
+// A real node pings every new peer and every node whose session is not set
+// up with a CJDHT "pn" query, and that ping carries its inner CryptoAuth
+// Hello: answering it is what completes end-to-end sessions with us. This
+// class checks an incoming CJDHT message the way the old cjdns DHT does,
+// answers queries (pn; gp from our direct peers; fn and nh with no nodes
+// yet), and hands everything else back for a future pathfinder.
+//
+// The caller decodes nothing and sends nothing: it passes the payload that
+// followed the DataHeader (content type 256), the label it reaches the sender
+// by, and our current peers; it sends the reply dict back over the session
+// and tells the session manager the sender's version.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/crypto/keys.h"
+#include "core/util/value.h"
+
+namespace cjdns::routing {
+
+/// Larger CJDHT messages are not read (DHTMessage_MAX_SIZE).
+inline constexpr std::size_t kMaxDhtMessageSize = 1536;
+/// Messages from older nodes are dropped (Version_isCompatible in v21+).
+inline constexpr std::uint32_t kMinDhtVersion = 20;
+/// Nodes in one gp reply (RouterModule_K).
+inline constexpr std::size_t kMaxNodesPerReply = 8;
+
+/// A node as a DHT reply lists it: key, our label for it, its version.
+struct DhtNode {
+  crypto::PublicKey key{};
+  std::uint64_t label = 0;
+  std::uint32_t version = 0;
+  friend bool operator==(const DhtNode&, const DhtNode&) = default;
+};
+
+enum class DhtVerdict {
+  kReply,     ///< a query: send `reply` back to the sender
+  kNotQuery,  ///< a reply to a query of ours, for a pathfinder: see `message`
+  kIgnored,   ///< valid, but a supernode query ("sq"), which is not ours to answer
+  kDropped,   ///< see `drop`
+};
+
+enum class DhtDrop {
+  kNone,
+  kTooLong,
+  kBadBencode,
+  kNotDict,
+  kNoTxid,
+  kNoVersion,
+  kOldVersion,  ///< p < 20 (or beyond 32 bits)
+  kBadScheme,   ///< "es" present but not a valid encoding scheme
+  kNoEncodingIndex,
+  kBadEncodingIndex,  ///< "ei" not a form of the sender's scheme
+};
+const char* describe(DhtDrop d);
+
+struct DhtResult {
+  DhtVerdict verdict = DhtVerdict::kDropped;
+  DhtDrop drop = DhtDrop::kNone;
+  /// The sender's "p" for every message that was not dropped: its protocol
+  /// version, to pass on to SessionManager::learnNode.
+  std::uint32_t senderVersion = 0;
+  util::Value message;  ///< the decoded message (when not dropped)
+  util::Value reply;    ///< kReply: the dict to send back
+};
+
+class DhtResponder {
+ public:
+  DhtResponder(const crypto::PublicKey& ourKey, std::uint32_t ourVersion);
+
+  /// `payload`: what followed the DataHeader. `returnPath`: our label for
+  /// the sender (the session's return path). `peers`: our direct peers
+  /// with our labels for them, for gp.
+  DhtResult handle(std::span<const std::uint8_t> payload, std::uint64_t returnPath,
+                   std::span<const DhtNode> peers) const;
+  /// The same for a message that is already decoded.
+  DhtResult handle(util::Value message, std::uint64_t returnPath, std::span<const DhtNode> peers) const;
+
+  /// A ping query to a node we reach by `label`. cjdns v20 answers a txid
+  /// starting with '1' from its subnode code, so start it with '0'.
+  util::Value pingQuery(std::string txid, std::uint64_t label) const;
+
+  /// The gp selection (upper.md 1.8): this node (label 1) and the one-hop
+  /// peers at or above the start label, the (up to) 8 nearest to it, farthest first.
+  std::vector<DhtNode> getPeers(std::uint64_t startLabel, std::span<const DhtNode> peers) const;
+
+  /// The version list "np" for `nodes` (upper.md 1.6): a width byte, then
+  /// each version big-endian in that width (1 unless a version is >= 255).
+  static std::string versionList(std::span<const DhtNode> nodes);
+
+  std::uint32_t version() const { return ourVersion_; }
+
+ private:
+  DhtDrop check(const util::Dict& d, std::uint32_t& version) const;
+  util::Value replyTo(const util::Dict& query, std::uint64_t returnPath, std::span<const DhtNode> peers) const;
+  void addCommon(util::Dict& d, std::uint64_t label) const;
+  void addNodes(util::Dict& d, std::span<const DhtNode> nodes, std::uint64_t returnPath) const;
+
+  crypto::PublicKey ourKey_;
+  std::uint32_t ourVersion_;
+  std::string scheme_;  // our serialized v3x5x8 scheme, "es"
+};
+
+}  // namespace cjdns::routing
