@@ -1,0 +1,71 @@
+# Trust boundary: between the angel (root, holds CAP_NET_ADMIN) and the core
+# (unprivileged, sandboxed, parses everything that comes from the network).
+# The angel treats every CoreToAngel message as hostile: each request is
+# checked against the phase table (SPAWNED -> CONFIGURED -> RUNNING ->
+# STOPPING) and against the config the angel itself parsed, and anything out
+# of phase, out of bounds, oversized or carrying fds ends the core. The core
+# trusts AngelToCore messages (its parent) but still reads them with limits.
+# One SOCK_SEQPACKET datagram = one message (core/ipc/channel.h).
+# Schema evolution: add fields only, never reuse or renumber ordinals.
+@0xdcf6c1b7d3b71ba6;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("cjdns::proto");
+
+using Config = import "config.capnp";
+
+struct AngelToCore {
+  union {
+    configure @0 :Configure;          # SPAWNED: the typed config and the fds
+    shutdown @1 :Void;                # any phase: exit cleanly now
+    relayPacket @2 :PacketFrame;      # RUNNING, relay path only: a packet read from the TUN
+    reply @3 :Reply;                  # the answer to one CoreToAngel request
+  }
+}
+
+# The fds travel as SCM_RIGHTS beside this message, in the order of `fds`.
+struct Configure {
+  config @0 :Config.CoreConfig;
+  fds @1 :List(FdRole);
+  relayTun @2 :Bool;                  # true: no TUN fd; packets cross the IPC
+}
+
+struct FdRole {
+  union {
+    tun @0 :Void;
+    udp @1 :UInt32;                   # index into config.udpInterfaces
+    eth @2 :Text;                     # device name of an ETHInterface socket
+  }
+}
+
+struct CoreToAngel {
+  requestId @0 :UInt64;               # echoed in the Reply; 0 for notices
+  union {
+    configured @1 :Void;              # SPAWNED -> CONFIGURED: config loaded, sandbox on
+    running @2 :Void;                 # CONFIGURED -> RUNNING
+    addTunnelAddress @3 :TunnelPrefix;  # RUNNING: IpTunnel client got an address
+    addTunnelRoute @4 :TunnelPrefix;    # RUNNING: and a route through the tunnel
+    openUdpInterface @5 :Config.SockAddr;  # RUNNING: UDPInterface_new at run time
+    relayPacket @6 :PacketFrame;      # RUNNING, relay path only: a packet for the TUN
+    stopping @7 :Text;                # any phase: the core is about to exit, and why
+  }
+}
+
+struct TunnelPrefix {
+  address @0 :Data;                   # 4 or 16 bytes
+  prefixLength @1 :UInt8;
+  gateway @2 :Data;                   # 32-byte key of the IpTunnel server that assigned it
+}
+
+struct PacketFrame {
+  data @0 :Data;                      # one IP packet, at most 65535 bytes
+}
+
+struct Reply {
+  requestId @0 :UInt64;
+  union {
+    ok @1 :Void;
+    error @2 :Text;
+    udpSocket @3 :Void;               # the new socket's fd is attached
+  }
+}
