@@ -84,6 +84,18 @@ for p in json.load(open(sys.argv[1])).get("peers", []):
           p.get("receivedOutOfRange"), p.get("user")))
 PY
 version21() { kill -USR1 "$1" 2>/dev/null; sleep 1; grep "status peer $2" "$3" | tail -1 | grep -q "state=ESTABLISHED version=21"; }
+# End to end: R's inner sessions with our nodes (set up by its CJDHT pings).
+sessions_established() {
+  netns_exec r python3 "$here/netns/admin-call.py" SessionManager_getHandles page=i:0 > "$tmp/h.json" 2>/dev/null || return 1
+  local count=0 h
+  for h in $(python3 -c "import json,sys; print(' '.join(str(x) for x in json.load(open(sys.argv[1])).get('handles',[])))" "$tmp/h.json"); do
+    netns_exec r python3 "$here/netns/admin-call.py" SessionManager_sessionStats handle=i:$h > "$tmp/s.json" 2>/dev/null || continue
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get('state')=='ESTABLISHED' else 1)" "$tmp/s.json" && count=$((count + 1))
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('# real session: %s %s %s handle=%s sendHandle=%s dup=%s lost=%s' % (d.get('addr'), d.get('ip6'), d.get('state'), d.get('handle'), d.get('sendHandle'), d.get('duplicates'), d.get('lostPackets')))" "$tmp/s.json"
+  done
+  [ "$count" -ge 2 ]
+}
+desc="real cjdns has ESTABLISHED end-to-end sessions with both our nodes"; ok wait_for 20 sessions_established
 desc="our dialling node learned version 21 from real cjdns's pongs"; ok version21 "$pu1" 10.79.0.2:7937 "$tmp/u1.log"
 desc="our dialled node learned version 21 from real cjdns's pongs"; ok version21 "$pu2" 10.80.0.2:7937 "$tmp/u2.log"
 
