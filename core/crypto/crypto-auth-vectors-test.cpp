@@ -22,24 +22,9 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-const Value& field(const Value& v, const char* key) {
-  const Value* f = cjdns::testing::at(v, key);
-  REQUIRE_MESSAGE(f != nullptr, "vector entry lacks \"" << key << "\"");
-  return *f;
-}
-
-const std::string& text(const Value& v, const char* key) {
-  const Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isString(), "\"" << key << "\" is not a string");
-  return f.asString();
-}
-
-const List& list(const Value& v, const char* key) {
-  const Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isList(), "\"" << key << "\" is not a list");
-  REQUIRE_MESSAGE(!f.asList().empty(), "\"" << key << "\" is empty");
-  return f.asList();
-}
+using cjdns::testing::field;
+using cjdns::testing::list;
+using cjdns::testing::text;
 
 Bytes hexBytes(const Value& v, const char* key) {
   auto bytes = cjdns::util::fromHex(text(v, key));
@@ -203,44 +188,7 @@ TEST_CASE("every handshake captured from real cjdns decrypts to the recorded pay
 
 namespace {
 
-/// The capture files hold timings as fractions, which the config-grade JSON
-/// reader refuses; outside strings, cut every number to its integer part.
-std::string integerNumbersOnly(const std::string& json) {
-  std::string out;
-  out.reserve(json.size());
-  bool inString = false;
-  bool inFraction = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (inString) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < json.size()) out.push_back(json[++i]);
-      if (c == '"') inString = false;
-      continue;
-    }
-    const bool afterDigit = !out.empty() && out.back() >= '0' && out.back() <= '9';
-    if ((c == '.' || c == 'e' || c == 'E') && (afterDigit || inFraction)) inFraction = true;
-    if (inFraction && (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || (c >= '0' && c <= '9'))) {
-      continue;
-    }
-    inFraction = false;
-    if (c == '"') inString = true;
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::optional<Value> loadCapture(const std::string& file) {
-  if (cjdns::testing::vectorsDir().empty()) return cjdns::testing::loadVectorJson(file);  // says "skipped"
-  auto raw = cjdns::testing::readFile(cjdns::testing::vectorsDir() + "/" + file);
-  REQUIRE_MESSAGE(raw.has_value(), "cannot read " << file);
-  cjdns::util::JsonOptions options;
-  options.comments = false;
-  options.jsonLiterals = true;
-  auto parsed = cjdns::util::parseJson(integerNumbersOnly(*raw), options);
-  REQUIRE_MESSAGE(parsed.ok(), file << ": " << parsed.error().toString());
-  return std::move(parsed).value();
-}
+std::optional<Value> loadCapture(const std::string& file) { return cjdns::testing::loadVectorJson(file); }
 
 /// Replays one capture's packet order through two of our sessions, keyed
 /// and configured like the real nodes: every packet we make must carry the

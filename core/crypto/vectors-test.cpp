@@ -17,24 +17,9 @@ using cjdns::util::Value;
 
 namespace {
 
-const Value& field(const Value& v, const char* key) {
-  const Value* f = cjdns::testing::at(v, key);
-  REQUIRE_MESSAGE(f != nullptr, "vector entry lacks \"" << key << "\"");
-  return *f;
-}
-
-const std::string& text(const Value& v, const char* key) {
-  const Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isString(), "\"" << key << "\" is not a string");
-  return f.asString();
-}
-
-const cjdns::util::List& list(const Value& v, const char* key) {
-  const Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isList(), "\"" << key << "\" is not a list");
-  REQUIRE_MESSAGE(!f.asList().empty(), "\"" << key << "\" is empty");
-  return f.asList();
-}
+using cjdns::testing::field;
+using cjdns::testing::list;
+using cjdns::testing::text;
 
 PublicKey publicKeyFromHex(const std::string& hex) {
   PublicKey key{};

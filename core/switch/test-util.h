@@ -32,30 +32,10 @@ inline void load(wire::Message& msg, std::span<const std::uint8_t> bytes) {
   REQUIRE(msg.append(bytes));
 }
 
-inline const util::Value& field(const util::Value& v, const char* key) {
-  const util::Value* f = testing::at(v, key);
-  REQUIRE_MESSAGE(f != nullptr, "vector entry lacks \"" << key << "\"");
-  return *f;
-}
-
-inline const std::string& text(const util::Value& v, const char* key) {
-  const util::Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isString(), "\"" << key << "\" is not a string");
-  return f.asString();
-}
-
-inline std::int64_t integer(const util::Value& v, const char* key) {
-  const util::Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isInt(), "\"" << key << "\" is not an integer");
-  return f.asInt();
-}
-
-inline const util::List& list(const util::Value& v, const char* key) {
-  const util::Value& f = field(v, key);
-  REQUIRE_MESSAGE(f.isList(), "\"" << key << "\" is not a list");
-  REQUIRE_MESSAGE(!f.asList().empty(), "\"" << key << "\" is empty");
-  return f.asList();
-}
+using testing::field;
+using testing::integer;
+using testing::list;
+using testing::text;
 
 /// "0x13" or "0000900aea95ca55" (hex, optional 0x) as a number.
 inline std::uint64_t hexNumber(const std::string& s) {

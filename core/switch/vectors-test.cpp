@@ -61,34 +61,6 @@ std::vector<Captured> capturedPayloads(const std::vector<Value>& docs, const std
   return out;
 }
 
-/// The capture files hold times as fractions, which our config-model JSON
-/// reader refuses: turn every number with a fraction or exponent outside
-/// strings into a string (none of them is checked here).
-std::string quoteFractions(const std::string& json) {
-  std::string out;
-  bool inString = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (inString) {
-      out += c;
-      if (c == '\\' && i + 1 < json.size()) out += json[++i];
-      if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    if (c != '-' && (c < '0' || c > '9')) {
-      out += c;
-      continue;
-    }
-    std::size_t end = json.find_first_not_of("0123456789+-.eE", i);
-    if (end == std::string::npos) end = json.size();
-    const std::string token = json.substr(i, end - i);
-    out += token.find_first_of(".eE") == std::string::npos ? token : "\"" + token + "\"";
-    i = end - 1;
-  }
-  return out;
-}
-
 /// Both capture files, or nothing when the vectors are absent.
 std::vector<Captured> loadCaptures(std::vector<Value>& storage) {
   const std::vector<std::string> names{"wire/peering-v21.json", "wire/peering-v22.json"};
@@ -98,14 +70,9 @@ std::vector<Captured> loadCaptures(std::vector<Value>& storage) {
     return {};
   }
   for (const auto& n : names) {
-    auto text = cjdns::testing::readFile(dir + "/" + n);
-    REQUIRE_MESSAGE(text.has_value(), "cannot read " << n);
-    cjdns::util::JsonOptions opt;
-    opt.jsonLiterals = true;
-    opt.comments = false;
-    auto doc = cjdns::util::parseJson(quoteFractions(*text), opt);
-    REQUIRE_MESSAGE(doc.ok(), n << ": " << doc.error().toString());
-    storage.push_back(std::move(doc).value());
+    auto doc = cjdns::testing::loadVectorJson(n);  // fractions (timestamps) arrive as text
+    REQUIRE(doc.has_value());
+    storage.push_back(std::move(*doc));
   }
   return capturedPayloads(storage, names);
 }

@@ -70,6 +70,31 @@ std::optional<std::string> base64Decode(std::string_view text) {
   return out;
 }
 
+const util::Value& field(const util::Value& v, const char* key) {
+  const util::Value* f = at(v, key);
+  REQUIRE_MESSAGE(f != nullptr, "vector entry lacks \"" << key << "\"");
+  return *f;
+}
+
+const std::string& text(const util::Value& v, const char* key) {
+  const util::Value& f = field(v, key);
+  REQUIRE_MESSAGE(f.isString(), "\"" << key << "\" is not a string");
+  return f.asString();
+}
+
+std::int64_t integer(const util::Value& v, const char* key) {
+  const util::Value& f = field(v, key);
+  REQUIRE_MESSAGE(f.isInt(), "\"" << key << "\" is not an integer");
+  return f.asInt();
+}
+
+const util::List& list(const util::Value& v, const char* key) {
+  const util::Value& f = field(v, key);
+  REQUIRE_MESSAGE(f.isList(), "\"" << key << "\" is not a list");
+  REQUIRE_MESSAGE(!f.asList().empty(), "\"" << key << "\" is empty");
+  return f.asList();
+}
+
 const util::Value* at(const util::Value& v, const std::string& key) {
   if (!v.isDict()) return nullptr;
   return v.asDict().find(key);

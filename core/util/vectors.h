@@ -3,6 +3,7 @@
 // saying why, when it is absent.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,5 +28,13 @@ std::optional<std::string> base64Decode(std::string_view text);
 
 /// Path lookup helpers for vector files: "a.b" style, returns nullptr if absent.
 const util::Value* at(const util::Value& v, const std::string& key);
+
+// Typed access to a vector entry's fields; a missing or mistyped field fails
+// the current test case with a message naming it.
+const util::Value& field(const util::Value& v, const char* key);
+const std::string& text(const util::Value& v, const char* key);
+std::int64_t integer(const util::Value& v, const char* key);
+/// A non-empty list.
+const util::List& list(const util::Value& v, const char* key);
 
 }  // namespace cjdns::testing
