@@ -126,16 +126,27 @@ void connect(SimNet& net, SimNet::Node& from, SimNet::Node& to, const std::strin
   REQUIRE(r == iface::PeerController::ConnectResult::kOk);
 }
 
+struct Login {
+  std::string password;
+  std::string login;
+};
+
+/// B lets `allowed` in; A dials B with `offered`; then time runs for `ms`.
+void dial(SimNet& net, SimNet::Node& a, SimNet::Node& b, const Login& allowed, const Login& offered,
+          std::uint64_t ms) {
+  REQUIRE(b.engine().users().add(allowed.password, allowed.login) == crypto::CryptoAuthUsers::AddResult::kAdded);
+  connect(net, a, b, offered.password, offered.login);
+  net.pump();
+  net.run(ms);
+}
+
 }  // namespace
 
 TEST_CASE("two engines peer with a login and password and stay established through keepalives") {
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("secret", "default-login") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "secret", "default-login");
-  net.pump();
-  net.run(5000);
+  dial(net, a, b, {"secret", "default-login"}, {"secret", "default-login"}, 5000);
   REQUIRE(a.peer());
   REQUIRE(b.peer());
   CHECK(a.peer()->state == PeerState::kEstablished);
@@ -162,10 +173,7 @@ TEST_CASE("an engine with only a password (auth type 1) is accepted too") {
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("pw-only", "someone") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "pw-only", "");
-  net.pump();
-  net.run(5000);
+  dial(net, a, b, {"pw-only", "someone"}, {"pw-only", ""}, 5000);
   CHECK(a.peer()->state == PeerState::kEstablished);
   CHECK(b.peer()->state == PeerState::kEstablished);
 }
@@ -174,10 +182,7 @@ TEST_CASE("a wrong password is refused, counted, and creates no peer") {
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("right", "default-login") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "wrong", "default-login");
-  net.pump();
-  net.run(10000);
+  dial(net, a, b, {"right", "default-login"}, {"wrong", "default-login"}, 10000);
   CHECK_FALSE(b.peer().has_value());
   CHECK(b.engine().peers().counters().handshakeRefused > 0);
   REQUIRE(a.peer());
@@ -190,10 +195,7 @@ TEST_CASE("a replayed data packet is dropped and counted") {
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("secret", "") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "secret", "");
-  net.pump();
-  net.run(5000);
+  dial(net, a, b, {"secret", ""}, {"secret", ""}, 5000);
   REQUIRE(b.peer()->state == PeerState::kEstablished);
   net.recordFrom = 0;
   net.run(8000);
@@ -231,10 +233,7 @@ TEST_CASE("a silent peer becomes unresponsive, and an incoming one is forgotten"
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("secret", "x") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "secret", "x");
-  net.pump();
-  net.run(5000);
+  dial(net, a, b, {"secret", "x"}, {"secret", "x"}, 5000);
   REQUIRE(a.peer()->state == PeerState::kEstablished);
   net.linkDown = true;
   net.run(25000);
@@ -294,10 +293,7 @@ TEST_CASE("two peered engines complete an inner session through a CJDHT ping and
   SimNet net;
   auto& a = net.add("10.0.0.1");
   auto& b = net.add("10.0.0.2");
-  REQUIRE(b.engine().users().add("secret", "default-login") == crypto::CryptoAuthUsers::AddResult::kAdded);
-  connect(net, a, b, "secret", "default-login");
-  net.pump();
-  net.run(5000);
+  dial(net, a, b, {"secret", "default-login"}, {"secret", "default-login"}, 5000);
   REQUIRE(a.peer()->state == PeerState::kEstablished);
   REQUIRE(a.peer()->version == node::kProtocolVersion);
   std::vector<std::string> gotAtB;
