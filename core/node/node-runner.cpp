@@ -162,6 +162,13 @@ class Runner {
                  p.counters.bytesIn, p.counters.bytesOut, p.replay.duplicates, p.replay.lost, p.replay.outOfRange,
                  p.counters.filteredBeforeEstablished, p.counters.decryptErrors, p.user);
     }
+    for (auto h : engine_.sessions().handles()) {
+      auto st = engine_.sessions().sessionStats(h);
+      if (!st) continue;
+      log_->info("status session {} state={} version={} handle={} sendHandle={} dup={} lost={} oor={}",
+                 crypto::ip6ToString(st->ip6), crypto::name(st->state), st->version, h, st->sendHandle,
+                 st->replay.duplicates, st->replay.lost, st->replay.outOfRange);
+    }
     const auto& c = engine_.peers().counters();
     const auto& r = engine_.routerCounters();
     log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "
