@@ -81,8 +81,8 @@ util::Result<Channel::Ok> Channel::send(capnp::MessageBuilder& message, std::spa
 util::Result<Channel::Status> Channel::receive(Received& out) {
   out = Received{};
   // One word more than the limit, so an over-long datagram shows as truncated.
-  out.words_.resize(limits_.maxBytes / sizeof(capnp::word) + 1);
-  iovec iov{out.words_.data(), out.words_.size() * sizeof(capnp::word)};
+  out.words_ = kj::heapArray<capnp::word>(limits_.maxBytes / sizeof(capnp::word) + 1);
+  iovec iov{out.words_.begin(), out.words_.size() * sizeof(capnp::word)};
   std::vector<char> control(CMSG_SPACE(limits_.maxFds * sizeof(int)));
   msghdr mh{};
   mh.msg_iov = &iov;
@@ -115,14 +115,14 @@ util::Result<Channel::Status> Channel::receive(Received& out) {
   if (size == 0 || size % sizeof(capnp::word) != 0) {
     return err("message of " + std::to_string(size) + " bytes is not whole Cap'n Proto words");
   }
-  out.words_.resize(size / sizeof(capnp::word));
+  out.wordCount_ = size / sizeof(capnp::word);
   capnp::ReaderOptions opts;
   opts.traversalLimitInWords = limits_.traversalWords;
   opts.nestingLimit = limits_.nestingLimit;
   // The segment table is checked here; field access is bounded by opts.
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&] {
     out.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(
-        kj::ArrayPtr<const capnp::word>(out.words_.data(), out.words_.size()), opts);
+        kj::ArrayPtr<const capnp::word>(out.words_.begin(), out.wordCount_), opts);
   });
   KJ_IF_MAYBE(e, failure) {
     return err(std::string("malformed Cap'n Proto framing: ") + e->getDescription().cStr());

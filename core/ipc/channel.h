@@ -55,11 +55,12 @@ class Received {
  public:
   capnp::MessageReader& reader() { return *reader_; }
   std::vector<Fd>& fds() { return fds_; }
-  std::size_t bytes() const { return words_.size() * sizeof(capnp::word); }
+  std::size_t bytes() const { return wordCount_ * sizeof(capnp::word); }
 
  private:
   friend class Channel;
-  std::vector<capnp::word> words_;
+  kj::Array<capnp::word> words_;  // capnp::word is not copyable: no std::vector
+  std::size_t wordCount_ = 0;
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
   std::vector<Fd> fds_;
 };

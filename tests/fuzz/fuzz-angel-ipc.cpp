@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "angel/privsep/phase-table.h"
 #include "core/ipc/channel.h"
@@ -17,8 +16,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace cjdns;
   if (size < 8 || size % 8 != 0 || size > 65536) return 0;
-  std::vector<capnp::word> words(size / 8);
-  std::memcpy(words.data(), data, size);
+  auto words = kj::heapArray<capnp::word>(size / 8);
+  std::memcpy(words.begin(), data, size);
   capnp::MallocMessageBuilder cfgMsg;
   cfgMsg.initRoot<proto::CoreConfig>().initRouter().initIpTunnel().initOutgoingConnections(1);
   auto cfg = cfgMsg.getRoot<proto::CoreConfig>().asReader();
@@ -28,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opts.nestingLimit = lim.nestingLimit;
   for (auto phase : {angel::Phase::kSpawned, angel::Phase::kConfigured, angel::Phase::kRunning}) {
     kj::runCatchingExceptions([&] {
-      capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(words.data(), words.size()), opts);
+      capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(words.begin(), words.size()), opts);
       auto req = reader.getRoot<proto::CoreToAngel>();
       angel::PhaseState st;
       st.phase = phase;

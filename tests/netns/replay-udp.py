@@ -39,7 +39,7 @@ while time.time() < deadline:
     # for IPv4 a zero UDP checksum means "none", which the receiver accepts.
     frame = frame[:udp + 6] + b"\x00\x00" + frame[udp + 8:]
     s.send(frame)
-    print("replayed nonce %d" % nonce)
+    print("# replayed nonce %d" % nonce)  # a TAP comment: this runs inside a TAP test
     sys.exit(0)
 print("no data packet seen", file=sys.stderr)
 sys.exit(1)
