@@ -71,8 +71,10 @@ TEST_CASE("genconf emits every key that real cjdns v21 and v22 genconf emit") {
     MESSAGE("skipped: vectors not found");
     return;
   }
-  for (auto [file, eth] : {std::pair{"genconf-v21.1.conf", false}, {"genconf-v22.conf", false},
-                           {"genconf-v21.1-eth.conf", true}, {"genconf-v22-eth.conf", true}}) {
+  for (auto fileEth : {std::pair{"genconf-v21.1.conf", false}, {"genconf-v22.conf", false},
+                       {"genconf-v21.1-eth.conf", true}, {"genconf-v22-eth.conf", true}}) {
+    const char* file = fileEth.first;  // named: INFO cannot take a binding (clang 14)
+    const bool eth = fileEth.second;
     auto text = cjdns::testing::readFile(dir + "/configs/" + file);
     REQUIRE(text.has_value());
     std::set<std::string> real;

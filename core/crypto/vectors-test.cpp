@@ -128,7 +128,9 @@ TEST_CASE("every keyParseCases entry gets the outcome the real publictoip6 print
     CAPTURE(caseName);
     ParsedKey lenient = parsePublicKey(input, TrailingText::kIgnore);
     ParsedKey strict = parsePublicKey(input);
-    for (const auto& [tool, run] : field(entry, "results").asDict().entries()) {
+    for (const auto& toolRun : field(entry, "results").asDict().entries()) {
+      const std::string& tool = toolRun.first;  // named: CAPTURE cannot take a binding (clang 14)
+      const Value& run = toolRun.second;
       CAPTURE(tool);
       RealOutcome real = realOutcome(run);
       // Ignore mode is the cjdns rule, so it must agree exactly.
@@ -167,12 +169,16 @@ TEST_CASE("every spec-vectors.json key gives the documented public key and addre
       CHECK(parsed.key == publicKeyFromHex(hex->asString()));
     }
     const Value& checks = field(entry, "checks");
-    for (const auto& [version, printed] : field(checks, "publictoip6").asDict().entries()) {
+    for (const auto& versionPrinted : field(checks, "publictoip6").asDict().entries()) {
+      const std::string& version = versionPrinted.first;
+      const Value& printed = versionPrinted.second;
       CAPTURE(version);
       CHECK(ip6ToShortString(parsed.address) == printed.asString());
     }
     if (const Value* p2p = cjdns::testing::at(checks, "privatetopublic")) {
-      for (const auto& [version, lines] : p2p->asDict().entries()) {
+      for (const auto& versionLines : p2p->asDict().entries()) {
+        const std::string& version = versionLines.first;
+        const Value& lines = versionLines.second;
         CAPTURE(version);
         REQUIRE(lines.asList().size() == 2);
         CHECK(lines.asList()[0].asString() == "Matching pubkey: " + lower(pubText));
@@ -208,7 +214,9 @@ TEST_CASE("every spec-vectors.json address string parses, prints back and has th
     }
     Ip6 address = addressOf(node->key);
     CHECK(ip6ToString(address) == ip6);
-    for (const auto& [version, printed] : field(checks, "publictoip6").asDict().entries()) {
+    for (const auto& versionPrinted : field(checks, "publictoip6").asDict().entries()) {
+      const std::string& version = versionPrinted.first;
+      const Value& printed = versionPrinted.second;
       CAPTURE(version);
       CHECK(ip6ToShortString(address) == printed.asString());
     }

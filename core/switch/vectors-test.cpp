@@ -114,7 +114,9 @@ TEST_CASE("isOneHop agrees with cjdns's lists for the 358 and v4x8 schemes") {
   const std::pair<const char*, const EncodingScheme*> schemes[] = {{"v3x5x8", &EncodingScheme::v358()},
                                                                    {"v4x8", &EncodingScheme::v4x8()}};
   int checked = 0;
-  for (auto [name, scheme] : schemes) {
+  for (const auto& nameScheme : schemes) {
+    const char* name = nameScheme.first;  // named: CAPTURE cannot take a binding (clang 14)
+    const EncodingScheme* scheme = nameScheme.second;
     for (const char* expect : {"true", "false"}) {
       for (const Value& l : list(field(lists, name), expect)) {
         const std::uint64_t label = hexNumber(l.asString());
