@@ -26,7 +26,7 @@ gen() { "$cjdroute" --genconf | "$cjdroute" --cleanconf; }
 gen > "$tmp/b.json"
 python3 "$here/netns/make-conf.py" 0.0.0.0:7937 11234 < "$tmp/b.json" > "$tmp/b.conf" 2> "$tmp/b.id"
 bkey=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/b.id")
-bpw=$(sed -n 's/.*password=//p' "$tmp/b.id")
+bpw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/b.id")
 gen | python3 "$here/netns/make-conf.py" 10.77.0.1:7937 11234 10.77.0.2:7937 "$bkey" "$bpw" default-login > "$tmp/a.conf" 2>/dev/null
 gen | python3 "$here/netns/make-conf.py" 10.78.0.3:7937 11234 10.78.0.2:7937 "$bkey" "wrong-password" default-login > "$tmp/c.conf" 2>/dev/null
 

@@ -26,6 +26,9 @@
 #include "core/iface/udp-socket.h"
 #include "core/node/node-engine.h"
 #include "core/node/node-runner.h"
+#include "ifacectl/ip-addr.h"
+#include "ifacectl/link.h"
+#include "ifacectl/tun.h"
 #include "core/util/json-reader.h"
 #include "core/util/json-writer.h"
 
@@ -218,6 +221,34 @@ std::optional<std::vector<int>> openUdpSockets(proto::CoreConfig::Reader cfg, sp
   return fds;
 }
 
+/// Opens the node's TUN (or attaches to the preallocated one) and gives it
+/// the node's address, MTU 1304 and link up. Failing to configure a device
+/// we may not change (preallocated, no root) is only a warning, as in cjdns;
+/// failing to open one is an error that names the way out.
+int openTun(proto::CoreConfig::Reader cfg, spdlog::logger& log) {
+  auto r = cfg.getRouter().getInterface();
+  if (!r.isTun()) return -1;
+  std::string want = r.getTun().getTunDevice();
+  auto tun = ifacectl::openTun(want);
+  if (!tun.ok()) {
+    log.error("{}", tun.error().message);
+    return -2;
+  }
+  const std::string name = tun->name;
+  auto ip = ifacectl::IpAddr::fromBytes(std::span(cfg.getIpv6().begin(), cfg.getIpv6().size()));
+  for (auto step : {ifacectl::setMtu(name, 1304), ifacectl::setLinkUp(name)}) {
+    if (!step.ok()) log.warn("{}", step.error().message);
+  }
+  if (ip) {
+    auto added = ifacectl::addAddress(name, *ip, 8);
+    if (!added.ok() && added.error().message.find("exists") == std::string::npos) {
+      log.warn("{}", added.error().message);
+    }
+  }
+  log.info("TUN device {} carries {}", name, ip ? ip->toString() : "?");
+  return tun->fd.release();
+}
+
 int run(const Options& o) {
   if (o.configPath.empty() && isatty(STDIN_FILENO) != 0) {
     printUsage(stderr);
@@ -229,10 +260,12 @@ int run(const Options& o) {
   auto coreLog = spdlog::stderr_color_mt("core");
   auto cfg = loaded->config();
   if (cfg.getEthInterfaces().size() > 0) log->warn("ETHInterface is not implemented yet; ignored");
-  if (!cfg.getRouter().getInterface().isNone()) log->warn("the TUN interface is not implemented yet; routing only");
+  if (cfg.getRouter().getInterface().isSocket()) log->warn("SocketInterface is not implemented yet; no local traffic");
   auto fds = openUdpSockets(cfg, *log);
   if (!fds) return 1;
-  return node::runNode(cfg, std::move(*fds), coreLog);
+  int tunFd = openTun(cfg, *log);
+  if (tunFd == -2) return 1;
+  return node::runNode(cfg, std::move(*fds), tunFd, coreLog);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstring>
 #include <map>
@@ -9,6 +11,7 @@
 
 #include "core/crypto/address.h"
 #include "core/crypto/random.h"
+#include "core/iface/tun-adapter.h"
 #include "core/iface/udp-socket.h"
 #include "core/node/event-loop.h"
 #include "core/node/node-engine.h"
@@ -55,9 +58,13 @@ class UdpLinks final : public iface::LinkSender {
 
 class Runner {
  public:
-  Runner(proto::CoreConfig::Reader cfg, std::vector<int> fds, std::shared_ptr<spdlog::logger> log)
-      : cfg_(cfg), log_(std::move(log)), key_(privateKey(cfg)), engine_(key_, rng_, links_) {
+  Runner(proto::CoreConfig::Reader cfg, std::vector<int> fds, int tunFd, std::shared_ptr<spdlog::logger> log)
+      : cfg_(cfg), log_(std::move(log)), key_(privateKey(cfg)), engine_(key_, rng_, links_), tunFd_(tunFd) {
     for (int fd : fds) links_.sockets.emplace_back(fd);
+    ourIp_ = crypto::addressOf(crypto::publicKeyOf(key_));
+  }
+  ~Runner() {
+    if (tunFd_ >= 0) ::close(tunFd_);
   }
 
   int run(const RunnerOptions& opt) {
@@ -67,6 +74,11 @@ class Runner {
     connectPeers(now);
     for (unsigned i = 0; i < links_.sockets.size(); ++i) {
       loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
+    }
+    if (tunFd_ >= 0) {
+      loop_.onReadable(tunFd_, [this] { drainTun(); });
+      engine_.setDataHandler(
+          [this](const session::Delivery& d, wire::Message& m, std::uint64_t) { toTun(d, m); });
     }
     loop_.every(engine_.peers().timers().pingInterval, [this] { engine_.tick(EventLoop::nowMs()); });
     loop_.every(opt.statusIntervalMs, [this] { logPeerChanges(); });
@@ -143,6 +155,31 @@ class Runner {
     }
   }
 
+  /// Packets from the host: IPv6 to fc00::/8 goes end to end; an
+  /// unreachable destination gets an ICMPv6 error back.
+  void drainTun() {
+    for (int n = 0; n < 256; ++n) {
+      auto msg = engine_.pool().acquire();
+      ssize_t got = ::read(tunFd_, msg->tailStart(), std::min<std::size_t>(msg->tailroom(), 65535));
+      if (got <= 0) return;
+      (void)msg->extend(static_cast<std::size_t>(got));
+      iface::TunPacket p;
+      auto v = iface::fromTun(*msg, ourIp_, p);
+      if (v != iface::TunVerdict::kToSession) {
+        ++tunDrops_;
+        continue;
+      }
+      auto r = engine_.sendToNode(p.destination, p.contentType, *msg, EventLoop::nowMs());
+      if (r == session::SendResult::kBadDestination || r == session::SendResult::kDropped) ++tunDrops_;
+    }
+  }
+
+  /// End-to-end IPv6 payloads for this host.
+  void toTun(const session::Delivery& d, wire::Message& m) {
+    if (d.contentType > 255 || !iface::toTun(m, static_cast<std::uint8_t>(d.contentType), d.ip6, ourIp_)) return;
+    if (::write(tunFd_, m.data(), m.length()) < 0) ++tunDrops_;
+  }
+
   void logPeerChanges() {
     for (const auto& p : engine_.peers().peers()) {
       std::string addr = p.address.toString();
@@ -172,10 +209,10 @@ class Runner {
     const auto& c = engine_.peers().counters();
     const auto& r = engine_.routerCounters();
     log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "
-               "pongsMatched={} controlAnswered={} truncated={} sendErrors={}",
+               "pongsMatched={} controlAnswered={} truncated={} sendErrors={} tunDrops={}",
                c.handshakeRefused, c.unknownNotHello, c.unknownBadKey,
                c.decryptErrors[static_cast<std::size_t>(crypto::DecryptError::kReplay)], r.pongsMatched,
-               r.controlAnswered, truncated_, links_.sendErrors);
+               r.controlAnswered, truncated_, links_.sendErrors, tunDrops_);
   }
 
   void stop(const char* why) {
@@ -192,13 +229,16 @@ class Runner {
   EventLoop loop_;
   std::map<std::string, std::string> lastState_;
   std::uint64_t truncated_ = 0;
+  int tunFd_ = -1;
+  crypto::Ip6 ourIp_{};
+  std::uint64_t tunDrops_ = 0;
 };
 
 }  // namespace
 
-int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, std::shared_ptr<spdlog::logger> log,
-            RunnerOptions options) {
-  Runner r(config, std::move(udpFds), std::move(log));
+int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
+            std::shared_ptr<spdlog::logger> log, RunnerOptions options) {
+  Runner r(config, std::move(udpFds), tunFd, std::move(log));
   return r.run(options);
 }
 

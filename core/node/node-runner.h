@@ -19,9 +19,10 @@ struct RunnerOptions {
   unsigned statusIntervalMs = 1024;
 };
 
-/// Runs until SIGINT/SIGTERM. `udpFds[i]` belongs to config.udpInterfaces[i].
-/// Returns the process exit status.
-int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, std::shared_ptr<spdlog::logger> log,
-            RunnerOptions options = {});
+/// Runs until SIGINT/SIGTERM. `udpFds[i]` belongs to config.udpInterfaces[i];
+/// `tunFd` is the node's TUN device (IFF_NO_PI, non-blocking), or -1 for a
+/// node without one. Returns the process exit status.
+int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
+            std::shared_ptr<spdlog::logger> log, RunnerOptions options = {});
 
 }  // namespace cjdns::node

@@ -34,7 +34,7 @@ gen() { "$cjdroute" --genconf | "$cjdroute" --cleanconf; }
 gen > "$tmp/u2.json"
 python3 "$here/netns/make-conf.py" 10.80.0.1:7937 11234 < "$tmp/u2.json" > "$tmp/u2.conf" 2> "$tmp/u2.id"
 u2key=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/u2.id")
-u2pw=$(sed -n 's/.*password=//p' "$tmp/u2.id")
+u2pw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/u2.id")
 
 # The real node: its own genconf, beacons off, one UDP socket, logs to stdout.
 "$real" --genconf | "$real" --cleanconf > "$tmp/r.json"
@@ -47,11 +47,13 @@ c["noBackground"] = 1
 c["interfaces"] = {"UDPInterface": [{"bind": "0.0.0.0:7937", "connectTo": {
     "10.80.0.1:7937": {"password": sys.argv[4], "publicKey": sys.argv[3], "login": "default-login", "peerName": "ours-u2"}}}]}
 json.dump(c, sys.stdout, indent=1)
-print("pubkey=%s password=%s" % (c["publicKey"], c["authorizedPasswords"][0]["password"]), file=sys.stderr)
+print("pubkey=%s password=%s ipv6=%s" % (c["publicKey"], c["authorizedPasswords"][0]["password"], c["ipv6"]), file=sys.stderr)
 PY
 rkey=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/r.id")
-rpw=$(sed -n 's/.*password=//p' "$tmp/r.id")
-gen | python3 "$here/netns/make-conf.py" 10.79.0.1:7937 11234 10.79.0.2:7937 "$rkey" "$rpw" default-login > "$tmp/u1.conf" 2>/dev/null
+rpw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/r.id")
+rip=$(sed -n 's/.*ipv6=//p' "$tmp/r.id")
+CJDNS_TEST_TUN=1 gen | CJDNS_TEST_TUN=1 python3 "$here/netns/make-conf.py" 10.79.0.1:7937 11234 10.79.0.2:7937 "$rkey" "$rpw" default-login > "$tmp/u1.conf" 2> "$tmp/u1.id"
+u1ip=$(sed -n 's/.*ipv6=//p' "$tmp/u1.id")
 
 netns_spawn u2 "$tmp/u2.log" "$cjdroute" --config "$tmp/u2.conf"; pu2=$NETNS_LAST_PID
 netns_spawn r "$tmp/r.log" sh -c "exec '$real' --nobg < '$tmp/r.conf'"
@@ -96,6 +98,11 @@ sessions_established() {
   [ "$count" -ge 2 ]
 }
 desc="real cjdns has ESTABLISHED end-to-end sessions with both our nodes"; ok wait_for 20 sessions_established
+# IPv6 through both TUNs: our dialling node (with a TUN) and the real node.
+ping_ok() { netns_exec "$1" ping -6 -c 3 -i 0.3 -W 2 "$2" > "$tmp/ping-$1.txt" 2>&1; }
+desc="our node pings real cjdns's fc address through the TUNs"; ok wait_for 30 ping_ok u1 "$rip"
+desc="real cjdns pings our node's fc address through the TUNs"; ok wait_for 30 ping_ok r "$u1ip"
+grep -h "rtt\|packets transmitted" "$tmp"/ping-*.txt 2>/dev/null | sed 's/^/# ping: /'
 desc="our dialling node learned version 21 from real cjdns's pongs"; ok version21 "$pu1" 10.79.0.2:7937 "$tmp/u1.log"
 desc="our dialled node learned version 21 from real cjdns's pongs"; ok version21 "$pu2" 10.80.0.2:7937 "$tmp/u2.log"
 
