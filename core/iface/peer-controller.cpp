@@ -147,6 +147,10 @@ PeerController::Peer* PeerController::acceptNewPeer(unsigned iface, const LinkAd
     ++counters_.unknownNotHello;
     return nullptr;
   }
+  if (!takeHelloToken(nowMs)) {
+    ++counters_.unknownRateLimited;
+    return nullptr;
+  }
   auto key = crypto::handshakePermanentKey(msg.bytes());
   if (!key || *key == ourPublicKey_ || !crypto::isValidAddress(crypto::addressOf(*key))) {
     ++counters_.unknownBadKey;
@@ -164,6 +168,21 @@ PeerController::Peer* PeerController::acceptNewPeer(unsigned iface, const LinkAd
   if (p == nullptr) return nullptr;
   if (user != nullptr) p->user = user->displayName.empty() ? user->login : user->displayName;
   return p;
+}
+
+bool PeerController::takeHelloToken(std::uint64_t nowMs) {
+  const double rate = timers_.unknownHellosPerSecond;
+  if (!helloBucketStarted_) {
+    helloBucketStarted_ = true;
+    helloTokens_ = rate;
+    helloRefillMs_ = nowMs;
+  } else if (nowMs > helloRefillMs_) {
+    helloTokens_ = std::min(rate, helloTokens_ + rate * static_cast<double>(nowMs - helloRefillMs_) / 1000.0);
+    helloRefillMs_ = nowMs;
+  }
+  if (helloTokens_ < 1.0) return false;
+  helloTokens_ -= 1.0;
+  return true;
 }
 
 void PeerController::receiveFromLink(unsigned linkIface, const LinkAddress& from, wire::Message& msg,

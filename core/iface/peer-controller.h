@@ -67,6 +67,9 @@ struct PeerTimers {
   std::uint64_t unresponsiveAfter = 20480;
   std::uint64_t pingTimeout = 2048;
   std::uint64_t forgetAfter = 262144;     ///< incoming peers only
+  /// Hellos from unknown addresses cost an X25519 each: at most this many
+  /// per second are tried (a burst of the same size is allowed).
+  std::uint32_t unknownHellosPerSecond = 256;
 };
 
 struct PeerCounters {
@@ -98,6 +101,7 @@ struct PeerInfo {
 struct PeerControllerCounters {
   std::uint64_t unknownNotHello = 0;   ///< unknown address, not a Hello
   std::uint64_t unknownBadKey = 0;     ///< Hello with an unusable or our own key
+  std::uint64_t unknownRateLimited = 0;  ///< Hellos from unknown addresses over the budget
   std::uint64_t handshakeRefused = 0;  ///< Hello from an unknown address that did not decrypt/authenticate
   std::uint64_t noFreeSlot = 0;
   std::uint64_t noSuchSlot = 0;
@@ -189,6 +193,11 @@ class PeerController {
   std::unordered_map<Key, std::unique_ptr<Peer>, KeyHash> peers_;
   std::array<Peer*, switching::SwitchCore::kSlots> bySlot_{};
   std::uint64_t cycles_ = 0;
+  // Token bucket for unknown Hellos (see PeerTimers::unknownHellosPerSecond).
+  double helloTokens_ = 0;
+  std::uint64_t helloRefillMs_ = 0;
+  bool helloBucketStarted_ = false;
+  bool takeHelloToken(std::uint64_t nowMs);
   PeerControllerCounters counters_;
 };
 

@@ -265,7 +265,7 @@ TEST_CASE("garbage from unknown addresses creates no state") {
   }
   CHECK(b.engine().peers().peers().empty());
   const auto& c = b.engine().peers().counters();
-  CHECK(c.unknownNotHello + c.unknownBadKey + c.handshakeRefused == 2000);
+  CHECK(c.unknownNotHello + c.unknownBadKey + c.handshakeRefused + c.unknownRateLimited == 2000);
 }
 
 TEST_CASE("before the link is established only packets for the router itself pass") {
@@ -335,4 +335,33 @@ TEST_CASE("two peered engines complete an inner session through a CJDHT ping and
   net.run(130000);
   CHECK(a.engine().sessions().sessionCount() == 1);
   CHECK(b.engine().sessions().sessionCount() == 1);
+}
+
+TEST_CASE("a flood of Hellos from unknown addresses is cut to the per-second budget") {
+  SimNet net;
+  auto& a = net.add("10.0.0.1");
+  auto& b = net.add("10.0.0.2");
+  b.engine().users().add("secret", "x");
+  auto session = a.sessionTo(b.publicKey());
+  session->setAuth("wrong", "x");  // valid Hellos that will not authenticate
+  wire::Message hello;
+  std::array<std::uint8_t, 16> body{};
+  REQUIRE(hello.append(body));
+  REQUIRE(session->encrypt(hello, net.now));
+  std::vector<std::uint8_t> bytes(hello.data(), hello.data() + hello.length());
+  auto flood = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      wire::Message m;
+      REQUIRE(m.append(bytes));
+      b.engine().receiveFromLink(0, udpAddr("10.9.9.9", static_cast<std::uint16_t>(2000 + i)), m, net.now);
+    }
+  };
+  flood(1000);
+  const auto& c = b.engine().peers().counters();
+  CHECK(c.handshakeRefused == 256);  // the burst: each one cost a key exchange
+  CHECK(c.unknownRateLimited == 744);
+  net.now += 500;  // half a second refills half the budget
+  flood(1000);
+  CHECK(c.handshakeRefused == 256 + 128);
+  CHECK(b.engine().peers().peers().empty());
 }
