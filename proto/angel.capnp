@@ -28,6 +28,21 @@ struct Configure {
   config @0 :Config.CoreConfig;
   fds @1 :List(FdRole);
   relayTun @2 :Bool;                  # true: no TUN fd; packets cross the IPC
+  sandbox @3 :CoreSandbox;            # what the core must drop to, resolved by the angel
+}
+
+# The effective sandbox, decided by the angel from the `security` block, the
+# user database and whether it runs as root; the core applies it before it
+# says `configured` and verifies every step.
+struct CoreSandbox {
+  changeUser @0 :Bool;                # false: stay the invoking user (not root, or no setuser)
+  uid @1 :UInt32;
+  gid @2 :UInt32;
+  userName @3 :Text;                  # for log lines only
+  chroot @4 :Text;                    # "" = none (not root, or the directory is missing)
+  noforks @5 :Bool;
+  nofiles @6 :Bool;
+  seccomp @7 :Bool;
 }
 
 struct FdRole {

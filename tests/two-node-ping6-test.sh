@@ -29,8 +29,8 @@ gen | python3 "$here/netns/make-conf.py" 10.81.0.1:7937 11234 10.81.0.2:7937 "$b
   > "$tmp/a.conf" 2> "$tmp/a.id"
 aip=$(sed -n 's/.*ipv6=//p' "$tmp/a.id")
 
-netns_spawn b "$tmp/b.log" "$cjdroute" --config "$tmp/b.conf"
-netns_spawn a "$tmp/a.log" "$cjdroute" --config "$tmp/a.conf"
+netns_spawn b "$tmp/b.log" "$cjdroute" --nobg --config "$tmp/b.conf"
+netns_spawn a "$tmp/a.log" "$cjdroute" --nobg --config "$tmp/a.conf"
 
 has_addr() { netns_exec "$1" ip -6 addr show | grep -q "$2"; }
 short() { python3 -c "import ipaddress,sys; print(ipaddress.IPv6Address(sys.argv[1]).compressed)" "$1"; }

@@ -30,9 +30,9 @@ bpw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/b.id")
 gen | python3 "$here/netns/make-conf.py" 10.77.0.1:7937 11234 10.77.0.2:7937 "$bkey" "$bpw" default-login > "$tmp/a.conf" 2>/dev/null
 gen | python3 "$here/netns/make-conf.py" 10.78.0.3:7937 11234 10.78.0.2:7937 "$bkey" "wrong-password" default-login > "$tmp/c.conf" 2>/dev/null
 
-netns_spawn b "$tmp/b.log" "$cjdroute" --config "$tmp/b.conf"; pb=$NETNS_LAST_PID
-netns_spawn a "$tmp/a.log" "$cjdroute" --config "$tmp/a.conf"; pa=$NETNS_LAST_PID
-netns_spawn c "$tmp/c.log" "$cjdroute" --config "$tmp/c.conf"; pc=$NETNS_LAST_PID
+netns_spawn b "$tmp/b.log" "$cjdroute" --nobg --config "$tmp/b.conf"; pb=$NETNS_LAST_PID
+netns_spawn a "$tmp/a.log" "$cjdroute" --nobg --config "$tmp/a.conf"; pa=$NETNS_LAST_PID
+netns_spawn c "$tmp/c.log" "$cjdroute" --nobg --config "$tmp/c.conf"; pc=$NETNS_LAST_PID
 
 established() { grep -q "peer $1.* ESTABLISHED" "$2"; }
 desc="A sees B ESTABLISHED"; ok wait_for 20 established 10.77.0.2:7937 "$tmp/a.log"

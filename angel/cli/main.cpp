@@ -1,9 +1,16 @@
 // cjdroute: the command line of the angel process.
 //
-// Running a config validates it completely, opens the UDP sockets it names,
-// and runs the node. Until the angel/core split lands (issue 4) the node runs
-// in this process, unsandboxed, without TUN or admin API.
+// Running a config validates it completely, opens the TUN and the UDP
+// sockets it names (the privileged steps), then spawns and supervises the
+// sandboxed cjdns-core that runs the node (angel/supervisor).
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <sodium.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -20,12 +27,12 @@
 
 #include "angel/conf/core-config.h"
 #include "angel/conf/genconf.h"
+#include "angel/supervisor/supervisor.h"
 #include "cjdns-version.h"
 #include "core/crypto/address.h"
 #include "core/crypto/keys.h"
 #include "core/iface/udp-socket.h"
 #include "core/node/node-engine.h"
-#include "core/node/node-runner.h"
 #include "ifacectl/ip-addr.h"
 #include "ifacectl/link.h"
 #include "ifacectl/tun.h"
@@ -44,7 +51,9 @@ struct Options {
   Command command = Command::kRun;
   bool eth = false;
   bool nobg = false;
+  bool tunRelay = false;
   std::string configPath;  // "" = stdin
+  std::string corePath;    // "" = find it
 };
 
 void printUsage(std::FILE* to) {
@@ -59,6 +68,10 @@ void printUsage(std::FILE* to) {
                "  --check            validate the configuration, print the node's identity, exit\n"
                "  --config PATH      read the configuration from PATH instead of stdin\n"
                "  --nobg             stay in the foreground (as \"noBackground\": 1)\n"
+               "  --tun-relay        keep the TUN in the privileged angel and relay packets\n"
+               "                     to the core over IPC (for when the core cannot hold it)\n"
+               "  --core PATH        the cjdns-core executable (default: beside cjdroute,\n"
+               "                     then " CJDNS_CORE_INSTALLED_PATH ")\n"
                "  -v, --version      print the version and protocol version\n"
                "  -h, --help         print this help\n"
                "\n"
@@ -92,6 +105,8 @@ std::optional<Options> parseArgs(int argc, char** argv) {
     else if (a == "--help" || a == "-h") ok = setCommand(Command::kHelp, argv[i]);
     else if (a == "--eth") o.eth = true;
     else if (a == "--nobg") o.nobg = true;
+    else if (a == "--tun-relay") o.tunRelay = true;
+    else if (a == "--core" && i + 1 < argc) o.corePath = argv[++i];
     else if (a == "--config" && i + 1 < argc) o.configPath = argv[++i];
     else if (a.starts_with("--config=")) o.configPath = a.substr(9);
     else if (a == "--genconf-seed") {
@@ -249,6 +264,71 @@ int openTun(proto::CoreConfig::Reader cfg, spdlog::logger& log) {
   return tun->fd.release();
 }
 
+/// Where cjdns-core is: --core, else beside this executable (build tree,
+/// or a package that puts both in one directory), else the installed path.
+std::string findCore(const Options& o) {
+  if (!o.corePath.empty()) return o.corePath;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<std::size_t>(n));
+    dir.resize(dir.rfind('/') + 1);
+    if (::access((dir + "cjdns-core").c_str(), X_OK) == 0) return dir + "cjdns-core";
+  }
+  return CJDNS_CORE_INSTALLED_PATH;
+}
+
+/// systemd's readiness protocol (sd_notify), without libsystemd: one
+/// datagram to $NOTIFY_SOCKET. A no-op when not run by systemd.
+void sdNotify(const std::string& state) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || (path[0] != '/' && path[0] != '@')) return;
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::size_t len = std::strlen(path);
+  if (len >= sizeof sa.sun_path) return;
+  std::memcpy(sa.sun_path, path, len);
+  if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';  // abstract namespace
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  (void)::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa),
+                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  ::close(fd);
+}
+
+/// Background mode (as cjdns without --nobg): the parent waits until the
+/// node runs (or fails) and exits with that result; the child carries on in
+/// its own session. Returns the write end of the readiness pipe in the child.
+int daemonize() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    ::close(p[1]);
+    char c = 0;
+    ssize_t got;
+    do got = ::read(p[0], &c, 1);
+    while (got < 0 && errno == EINTR);
+    if (got == 1 && c == 'R') std::_Exit(0);
+    std::fprintf(stderr, "cjdroute: the node did not start; see the messages above\n");
+    std::_Exit(1);
+  }
+  ::close(p[0]);
+  ::setsid();
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull >= 0) {
+    ::dup2(devnull, STDIN_FILENO);
+    ::close(devnull);
+  }
+  return p[1];
+}
+
+bool tunIsPersistent(int fd) {
+  ifreq ifr{};
+  return ::ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_PERSIST) != 0;
+}
+
 int run(const Options& o) {
   if (o.configPath.empty() && isatty(STDIN_FILENO) != 0) {
     printUsage(stderr);
@@ -257,15 +337,77 @@ int run(const Options& o) {
   auto loaded = loadConfig(o);
   if (!loaded) return 1;
   auto log = spdlog::stderr_color_mt("angel");
-  auto coreLog = spdlog::stderr_color_mt("core");
   auto cfg = loaded->config();
   if (cfg.getEthInterfaces().size() > 0) log->warn("ETHInterface is not implemented yet; ignored");
   if (cfg.getRouter().getInterface().isSocket()) log->warn("SocketInterface is not implemented yet; no local traffic");
+  const std::string corePath = findCore(o);
+  if (::access(corePath.c_str(), X_OK) != 0) {
+    log->error("cannot run the core {}: {} (install cjdns-core there, or name it with --core)", corePath,
+               std::strerror(errno));
+    return 1;
+  }
+  const bool wantTun = cfg.getRouter().getInterface().isTun();
+  struct stat st {};
+  if (wantTun && ::stat(ifacectl::kTunPath, &st) != 0) {
+    log->error("{} does not exist: this system cannot create TUN devices (OpenVZ or a container?). "
+               "Ask for TUN/TAP to be enabled, or preallocate one as root with `cjdns-ifacectl prealloc "
+               "--user USER --config FILE` and set router.interface.tunDevice to its name",
+               ifacectl::kTunPath);
+    return 1;
+  }
   auto fds = openUdpSockets(cfg, *log);
   if (!fds) return 1;
-  int tunFd = openTun(cfg, *log);
-  if (tunFd == -2) return 1;
-  return node::runNode(cfg, std::move(*fds), tunFd, coreLog);
+  angel::HostFds host;
+  host.udpFds = std::move(*fds);
+  if (wantTun) {
+    int tunFd = openTun(cfg, *log);
+    if (tunFd < 0) return 1;
+    host.tunFd = tunFd;
+    char name[IFNAMSIZ + 1]{};
+    ifreq ifr{};
+    if (::ioctl(tunFd, TUNGETIFF, &ifr) == 0) std::memcpy(name, ifr.ifr_name, IFNAMSIZ);
+    host.tunName = name;
+  }
+  const bool persistent = host.tunFd >= 0 && tunIsPersistent(host.tunFd);
+  const std::string tunName = host.tunName;
+  const int tunFdCopy = host.tunFd;
+
+  int readyFd = -1;
+  if (!o.nobg && !cfg.getNoBackground()) {
+    readyFd = daemonize();
+    if (readyFd < 0) {
+      log->error("cannot go to the background: {}", std::strerror(errno));
+      return 1;
+    }
+  }
+  angel::SupervisorOptions opt;
+  opt.corePath = corePath;
+  opt.relayTun = o.tunRelay;
+  opt.onReady = [&readyFd, &log] {
+    sdNotify("READY=1\nSTATUS=core running\n");
+    if (readyFd >= 0) {
+      (void)!::write(readyFd, "R", 1);
+      ::close(readyFd);
+      readyFd = -1;
+    }
+  };
+  int rc;
+  {
+    angel::Supervisor sup(cfg, std::move(host), log, opt);
+    rc = sup.run();
+  }
+  sdNotify("STOPPING=1\n");
+  if (tunFdCopy >= 0) {
+    ::close(tunFdCopy);
+    if (persistent) {
+      log->info("TUN device {} is preallocated: left in place", tunName);
+    } else {
+      log->info("TUN device {} removed", tunName);
+    }
+  }
+  for (int f : {readyFd}) if (f >= 0) ::close(f);
+  log->info("stopped (exit status {})", rc);
+  return rc;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 struct event_base;
 struct event;
+struct timeval;
 
 namespace cjdns::node {
 
@@ -25,12 +26,19 @@ class EventLoop {
   /// Milliseconds on the monotonic clock (the engine's notion of time).
   static std::uint64_t nowMs();
 
-  /// Calls cb whenever fd is readable, until the loop ends.
-  void onReadable(int fd, Callback cb);
+  /// Identifies a watch so that it can be cancelled.
+  using WatchId = std::uint64_t;
+
+  /// Calls cb whenever fd is readable, until cancelled or the loop ends.
+  WatchId onReadable(int fd, Callback cb);
   /// Calls cb every periodMs.
-  void every(std::uint64_t periodMs, Callback cb);
-  /// Calls cb once on SIGINT/SIGTERM (and similar) instead of dying.
-  void onSignal(int signum, Callback cb);
+  WatchId every(std::uint64_t periodMs, Callback cb);
+  /// Calls cb once, after delayMs (the watch then goes away by itself).
+  WatchId after(std::uint64_t delayMs, Callback cb);
+  /// Calls cb on each delivery of signum instead of the default action.
+  WatchId onSignal(int signum, Callback cb);
+  /// Stops a watch; unknown or finished ids are ignored. Safe inside its own callback.
+  void cancel(WatchId id);
 
   /// Runs until stop() is called or nothing is left to wait for.
   int run();
@@ -38,8 +46,12 @@ class EventLoop {
 
  private:
   struct Watch;
+  WatchId add(std::unique_ptr<Watch> w, const timeval* tv);
+  void reap();
   event_base* base_;
   std::vector<std::unique_ptr<Watch>> watches_;
+  std::vector<std::unique_ptr<Watch>> dead_;  ///< cancelled inside a callback: freed later
+  WatchId nextId_ = 1;
 };
 
 }  // namespace cjdns::node

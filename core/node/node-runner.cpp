@@ -56,18 +56,21 @@ class UdpLinks final : public iface::LinkSender {
   }
 };
 
-class Runner {
- public:
-  Runner(proto::CoreConfig::Reader cfg, std::vector<int> fds, int tunFd, std::shared_ptr<spdlog::logger> log)
-      : cfg_(cfg), log_(std::move(log)), key_(privateKey(cfg)), engine_(key_, rng_, links_), tunFd_(tunFd) {
+}  // namespace
+
+struct NodeRunner::Impl {
+  Impl(proto::CoreConfig::Reader cfg, std::vector<int> fds, int tunFd, std::shared_ptr<spdlog::logger> log,
+       RunnerOptions opt)
+      : cfg_(cfg), log_(std::move(log)), opt_(opt), key_(privateKey(cfg)), engine_(key_, rng_, links_),
+        tunFd_(tunFd) {
     for (int fd : fds) links_.sockets.emplace_back(fd);
     ourIp_ = crypto::addressOf(crypto::publicKeyOf(key_));
   }
-  ~Runner() {
+  ~Impl() {
     if (tunFd_ >= 0) ::close(tunFd_);
   }
 
-  int run(const RunnerOptions& opt) {
+  int run() {
     addUsers();
     addInterfaces();
     auto now = EventLoop::nowMs();
@@ -75,23 +78,49 @@ class Runner {
     for (unsigned i = 0; i < links_.sockets.size(); ++i) {
       loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
     }
-    if (tunFd_ >= 0) {
-      loop_.onReadable(tunFd_, [this] { drainTun(); });
+    if (tunFd_ >= 0) loop_.onReadable(tunFd_, [this] { drainTun(); });
+    if (tunFd_ >= 0 || tunWriter_) {
       engine_.setDataHandler(
           [this](const session::Delivery& d, wire::Message& m, std::uint64_t) { toTun(d, m); });
     }
     loop_.every(engine_.peers().timers().pingInterval, [this] { engine_.tick(EventLoop::nowMs()); });
-    loop_.every(opt.statusIntervalMs, [this] { logPeerChanges(); });
-    loop_.onSignal(SIGINT, [this] { stop("SIGINT"); });
-    loop_.onSignal(SIGTERM, [this] { stop("SIGTERM"); });
+    loop_.every(opt_.statusIntervalMs, [this] { logPeerChanges(); });
+    if (opt_.handleStopSignals) {
+      loop_.onSignal(SIGINT, [this] { stop("SIGINT"); });
+      loop_.onSignal(SIGTERM, [this] { stop("SIGTERM"); });
+    }
     loop_.onSignal(SIGUSR1, [this] { logStatus(); });
-    log_->info("node {} running with {} UDP interface(s)", crypto::ip6ToString(crypto::addressOf(engine_.publicKey())),
-               links_.sockets.size());
+    log_->info("node {} running with {} UDP interface(s){}",
+               crypto::ip6ToString(crypto::addressOf(engine_.publicKey())), links_.sockets.size(),
+               tunFd_ >= 0 ? ", TUN" : (tunWriter_ ? ", TUN through the angel (relay path)" : ", no TUN"));
     loop_.run();
     return 0;
   }
 
- private:
+  /// A packet the host wrote to the TUN (read here or relayed by the angel).
+  void hostPacket(wire::Message& msg) {
+    ++stats_.tunPacketsIn;
+    iface::TunPacket p;
+    auto v = iface::fromTun(msg, ourIp_, p);
+    if (v != iface::TunVerdict::kToSession) {
+      ++stats_.tunDrops;
+      return;
+    }
+    auto r = engine_.sendToNode(p.destination, p.contentType, msg, EventLoop::nowMs());
+    if (r == session::SendResult::kBadDestination || r == session::SendResult::kDropped) ++stats_.tunDrops;
+  }
+
+  void fromHost(std::span<const std::uint8_t> packet) {
+    auto msg = engine_.pool().acquire();
+    if (packet.size() > msg->tailroom()) {
+      ++stats_.tunDrops;
+      return;
+    }
+    std::memcpy(msg->tailStart(), packet.data(), packet.size());
+    (void)msg->extend(packet.size());
+    hostPacket(*msg);
+  }
+
   static crypto::PrivateKey privateKey(proto::CoreConfig::Reader cfg) {
     crypto::PrivateKey k;
     auto d = cfg.getPrivateKey();
@@ -163,21 +192,22 @@ class Runner {
       ssize_t got = ::read(tunFd_, msg->tailStart(), std::min<std::size_t>(msg->tailroom(), 65535));
       if (got <= 0) return;
       (void)msg->extend(static_cast<std::size_t>(got));
-      iface::TunPacket p;
-      auto v = iface::fromTun(*msg, ourIp_, p);
-      if (v != iface::TunVerdict::kToSession) {
-        ++tunDrops_;
-        continue;
-      }
-      auto r = engine_.sendToNode(p.destination, p.contentType, *msg, EventLoop::nowMs());
-      if (r == session::SendResult::kBadDestination || r == session::SendResult::kDropped) ++tunDrops_;
+      hostPacket(*msg);
     }
   }
 
   /// End-to-end IPv6 payloads for this host.
   void toTun(const session::Delivery& d, wire::Message& m) {
-    if (d.contentType > 255 || !iface::toTun(m, static_cast<std::uint8_t>(d.contentType), d.ip6, ourIp_)) return;
-    if (::write(tunFd_, m.data(), m.length()) < 0) ++tunDrops_;
+    if (d.contentType > 255 || !iface::toTun(m, static_cast<std::uint8_t>(d.contentType), d.ip6, ourIp_)) {
+      ++stats_.tunDrops;
+      return;
+    }
+    ++stats_.tunPacketsOut;
+    if (tunWriter_) {
+      tunWriter_(std::span<const std::uint8_t>(m.data(), m.length()));
+    } else if (::write(tunFd_, m.data(), m.length()) < 0) {
+      ++stats_.tunDrops;
+    }
   }
 
   void logPeerChanges() {
@@ -212,7 +242,7 @@ class Runner {
                "pongsMatched={} controlAnswered={} truncated={} sendErrors={} tunDrops={}",
                c.handshakeRefused, c.unknownNotHello, c.unknownBadKey,
                c.decryptErrors[static_cast<std::size_t>(crypto::DecryptError::kReplay)], r.pongsMatched,
-               r.controlAnswered, truncated_, links_.sendErrors, tunDrops_);
+               r.controlAnswered, truncated_, links_.sendErrors, stats_.tunDrops);
   }
 
   void stop(const char* why) {
@@ -222,6 +252,9 @@ class Runner {
 
   proto::CoreConfig::Reader cfg_;
   std::shared_ptr<spdlog::logger> log_;
+  RunnerOptions opt_;
+  TunWriter tunWriter_;
+  RunnerStats stats_;
   crypto::SodiumRandom rng_;
   crypto::PrivateKey key_;
   UdpLinks links_;
@@ -231,15 +264,23 @@ class Runner {
   std::uint64_t truncated_ = 0;
   int tunFd_ = -1;
   crypto::Ip6 ourIp_{};
-  std::uint64_t tunDrops_ = 0;
 };
 
-}  // namespace
+NodeRunner::NodeRunner(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
+                       std::shared_ptr<spdlog::logger> log, RunnerOptions options)
+    : impl_(std::make_unique<Impl>(config, std::move(udpFds), tunFd, std::move(log), options)) {}
+NodeRunner::~NodeRunner() = default;
+EventLoop& NodeRunner::loop() { return impl_->loop_; }
+void NodeRunner::setTunWriter(TunWriter writer) { impl_->tunWriter_ = std::move(writer); }
+void NodeRunner::fromHost(std::span<const std::uint8_t> packet) { impl_->fromHost(packet); }
+int NodeRunner::run() { return impl_->run(); }
+void NodeRunner::stop(const char* why) { impl_->stop(why); }
+const RunnerStats& NodeRunner::stats() const { return impl_->stats_; }
 
 int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
             std::shared_ptr<spdlog::logger> log, RunnerOptions options) {
-  Runner r(config, std::move(udpFds), tunFd, std::move(log));
-  return r.run(options);
+  NodeRunner r(config, std::move(udpFds), tunFd, std::move(log), options);
+  return r.run();
 }
 
 }  // namespace cjdns::node

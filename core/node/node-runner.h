@@ -1,9 +1,18 @@
-// The process shell around NodeEngine: UDP sockets, timers, signals and
-// logging. It receives already-bound socket fds (opened by the privileged
-// side) and the typed config, and does no other setup.
+// The process shell around NodeEngine: UDP sockets, the TUN fd, timers,
+// signals and logging. It receives already-bound socket fds and an open TUN
+// (opened by the privileged side) and the typed config, and does no other
+// setup: it never opens anything itself.
+//
+// The core process (core/main) builds a NodeRunner, then applies its sandbox
+// (the event base and every fd exist by then), then runs it. With the relay
+// path there is no TUN fd: host packets arrive through fromHost() and leave
+// through the TunWriter.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "proto/config.capnp.h"
@@ -14,14 +23,55 @@ class logger;
 
 namespace cjdns::node {
 
+class EventLoop;
+
 struct RunnerOptions {
   /// How often peer states are compared and changes logged.
   unsigned statusIntervalMs = 1024;
+  /// Stop on SIGINT/SIGTERM (a core run by the angel also stops on its word).
+  bool handleStopSignals = true;
 };
 
-/// Runs until SIGINT/SIGTERM. `udpFds[i]` belongs to config.udpInterfaces[i];
-/// `tunFd` is the node's TUN device (IFF_NO_PI, non-blocking), or -1 for a
-/// node without one. Returns the process exit status.
+struct RunnerStats {
+  std::uint64_t tunPacketsIn = 0;   ///< from the host (TUN fd or relay)
+  std::uint64_t tunPacketsOut = 0;  ///< to the host
+  std::uint64_t tunDrops = 0;
+};
+
+class NodeRunner {
+ public:
+  /// `udpFds[i]` belongs to config.udpInterfaces[i]; `tunFd` is the node's TUN
+  /// (IFF_NO_PI, non-blocking) or -1 (no TUN, or the relay path). Takes
+  /// ownership of the fds. The config must outlive the runner.
+  NodeRunner(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
+             std::shared_ptr<spdlog::logger> log, RunnerOptions options = {});
+  ~NodeRunner();
+  NodeRunner(const NodeRunner&) = delete;
+  NodeRunner& operator=(const NodeRunner&) = delete;
+
+  /// The loop the runner's watches live on; the caller may add its own.
+  EventLoop& loop();
+
+  /// Relay path: IPv6 packets for the host are handed to `writer` (which
+  /// sends them to the angel) instead of being written to a TUN fd.
+  using TunWriter = std::function<void(std::span<const std::uint8_t>)>;
+  void setTunWriter(TunWriter writer);
+  /// Relay path: one packet the host wrote to its TUN.
+  void fromHost(std::span<const std::uint8_t> packet);
+
+  /// Connects to the configured peers and runs until stop(). Returns 0.
+  int run();
+  void stop(const char* why);
+
+  const RunnerStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Builds a NodeRunner and runs it until SIGINT/SIGTERM (no sandbox, no
+/// angel: for tools and tests that run a node in one process).
 int runNode(proto::CoreConfig::Reader config, std::vector<int> udpFds, int tunFd,
             std::shared_ptr<spdlog::logger> log, RunnerOptions options = {});
 

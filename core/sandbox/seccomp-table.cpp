@@ -35,6 +35,7 @@ const std::vector<SyscallRule>& allowList() {
     {"sendmsg",         {}, "IPC datagrams to the angel"},
     {"sendmmsg",        {}, "batched UDP send"},
     {"close",           {}, "closing fds handed over IPC and libevent's own"},
+    {"getsockname",     {}, "the local address of a handed UDP socket (interface names, logs)"},
     {"fcntl",           argEq(1, F_GETFL), "libevent checks O_NONBLOCK on handed fds"},
     {"fcntl",           argEq(1, F_SETFL), "libevent evutil_make_socket_nonblocking"},
     {"fcntl",           argEq(1, F_GETFD), "libevent checks FD_CLOEXEC"},

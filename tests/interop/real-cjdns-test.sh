@@ -55,10 +55,10 @@ rip=$(sed -n 's/.*ipv6=//p' "$tmp/r.id")
 CJDNS_TEST_TUN=1 gen | CJDNS_TEST_TUN=1 python3 "$here/netns/make-conf.py" 10.79.0.1:7937 11234 10.79.0.2:7937 "$rkey" "$rpw" default-login > "$tmp/u1.conf" 2> "$tmp/u1.id"
 u1ip=$(sed -n 's/.*ipv6=//p' "$tmp/u1.id")
 
-netns_spawn u2 "$tmp/u2.log" "$cjdroute" --config "$tmp/u2.conf"; pu2=$NETNS_LAST_PID
+netns_spawn u2 "$tmp/u2.log" "$cjdroute" --nobg --config "$tmp/u2.conf"; pu2=$NETNS_LAST_PID
 netns_spawn r "$tmp/r.log" sh -c "exec '$real' --nobg < '$tmp/r.conf'"
 sleep 1
-netns_spawn u1 "$tmp/u1.log" "$cjdroute" --config "$tmp/u1.conf"; pu1=$NETNS_LAST_PID
+netns_spawn u1 "$tmp/u1.log" "$cjdroute" --nobg --config "$tmp/u1.conf"; pu1=$NETNS_LAST_PID
 
 peerstats() { netns_exec r python3 "$here/netns/admin-call.py" InterfaceController_peerStats page=i:0; }
 real_sees() {  # real_sees IP: R's peerStats has an ESTABLISHED peer at IP

@@ -1,0 +1,465 @@
+#include "angel/supervisor/supervisor.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include "core/iface/udp-socket.h"
+#include "core/ipc/channel.h"
+#include "core/node/event-loop.h"
+#include "ifacectl/ip-addr.h"
+#include "ifacectl/link.h"
+
+namespace cjdns::angel {
+namespace {
+
+/// Both directions: a Configure (config + fds) one way, requests and relayed
+/// packets the other. The phase table refuses any fd from the core.
+ipc::Limits channelLimits() {
+  ipc::Limits l;
+  l.maxBytes = 256 * 1024;
+  l.maxFds = 64;
+  l.traversalWords = 256 * 1024 / 8 * 4;
+  return l;
+}
+
+std::string describeExit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    std::string s = "was killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+    if (sig == SIGSYS) s += ": a system call outside the seccomp allow-list";
+    return s;
+  }
+  return "ended (status " + std::to_string(status) + ")";
+}
+
+}  // namespace
+
+SandboxDecision decideSandbox(proto::CoreConfig::Reader cfg, proto::CoreSandbox::Builder out) {
+  SandboxDecision d;
+  auto sec = cfg.getSecurity();
+  out.setNoforks(sec.getNoforks());
+  out.setNofiles(sec.getNofiles());
+  out.setSeccomp(sec.getSeccomp());
+  if (sec.getKeepNetAdmin()) {
+    d.notes.push_back("security.keepNetAdmin is not needed: the angel keeps CAP_NET_ADMIN, the core holds none");
+  }
+  if (sec.getNofiles()) {
+    d.notes.push_back("security.nofiles: the core cannot receive new sockets (runtime UDPInterface_new fails)");
+  }
+  if (!sec.getSeccomp()) d.notes.push_back("security.seccomp is off: the core runs without a syscall allow-list");
+  const std::string user = sec.getSetuser();
+  if (::geteuid() != 0) {
+    out.setChangeUser(false);
+    d.notes.push_back("not root: the core runs as uid " + std::to_string(::geteuid()) +
+                      " (setuser and chroot need root), still without capabilities and under seccomp");
+    return d;
+  }
+  if (user.empty()) {
+    out.setChangeUser(false);
+    d.notes.push_back("security.setuser is off: the core keeps uid 0 (capabilities are still dropped); "
+                      "name an unprivileged user instead");
+  } else {
+    errno = 0;
+    const passwd* pw = ::getpwnam(user.c_str());
+    if (pw == nullptr) {
+      d.ok = false;
+      d.error = "security.setuser: there is no user named \"" + user +
+                "\" (create it, e.g. `useradd -r -s /sbin/nologin " + user + "`, or name another one)";
+      return d;
+    }
+    if (pw->pw_uid == 0) {
+      out.setChangeUser(false);
+      d.notes.push_back("security.setuser names uid 0: the core keeps uid 0 (capabilities are still dropped)");
+    } else {
+      out.setChangeUser(true);
+      out.setUid(pw->pw_uid);
+      out.setGid(pw->pw_gid);
+      out.setUserName(user);
+    }
+  }
+  const std::string root = sec.getChroot();
+  struct stat st {};
+  if (!root.empty()) {
+    if (::stat(root.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      out.setChroot(root);
+    } else {
+      d.notes.push_back("security.chroot: " + root + " is not a directory; the core does not chroot");
+    }
+  }
+  return d;
+}
+
+struct Supervisor::Impl {
+  Impl(proto::CoreConfig::Reader cfg, HostFds fds, std::shared_ptr<spdlog::logger> log, SupervisorOptions opt)
+      : cfg_(cfg), fds_(std::move(fds)), log_(std::move(log)), opt_(std::move(opt)), backoffMs_(opt_.firstBackoffMs) {}
+
+  ~Impl() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  int run() {
+    auto decision = decideSandbox(cfg_, sandboxMsg_.initRoot<proto::CoreSandbox>());
+    for (const auto& n : decision.notes) log_->info("{}", n);
+    if (!decision.ok) {
+      log_->error("{}", decision.error);
+      return 1;
+    }
+    loop_.onSignal(SIGCHLD, [this] { reap(); });
+    loop_.onSignal(SIGTERM, [this] { stop("SIGTERM"); });
+    loop_.onSignal(SIGINT, [this] { stop("SIGINT"); });
+    loop_.onSignal(SIGHUP, [this] { log_->info("SIGHUP ignored (the config is read once, at start)"); });
+    loop_.onSignal(SIGUSR1, [this] {
+      if (pid_ > 0) ::kill(pid_, SIGUSR1);
+      log_->info("status angel cores={} crashes={} violations={} relayToCore={} relayToHost={} relayDrops={}",
+                 stats_.coresStarted, stats_.crashes, stats_.violations, stats_.relayToCore, stats_.relayToHost,
+                 stats_.relayDrops);
+    });
+    if (opt_.relayTun && fds_.tunFd >= 0) loop_.onReadable(fds_.tunFd, [this] { relayFromHost(); });
+    spawn();
+    if (!stopping_) loop_.run();
+    return exitStatus_;
+  }
+
+  // ---- spawning ----
+
+  void spawn() {
+    if (stopping_) return;
+    auto pair = ipc::Channel::pair(channelLimits());
+    if (!pair.ok()) return giveUp("cannot create the IPC channel: " + pair.error().message);
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    std::vector<std::string> args{"cjdns-core", "--ipc-fd", "3"};
+    args.insert(args.end(), opt_.coreArgs.begin(), opt_.coreArgs.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int childEnd = pair->second.fd();
+    const pid_t self = ::getpid();
+
+    // No signal handler may run in the child before exec: it would write to
+    // libevent's signal pipe, which the parent shares.
+    sigset_t all, old;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Only async-signal-safe calls until exec.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != self) ::_exit(1);
+      if (childEnd == 3) {
+        ::fcntl(3, F_SETFD, 0);
+      } else if (::dup2(childEnd, 3) != 3) {
+        ::_exit(126);
+      }
+      if (devnull >= 0) ::dup2(devnull, 0);
+      ::syscall(SYS_close_range, 4u, ~0u, 0u);  // exactly one inherited fd beyond stdio
+      for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      ::execv(opt_.corePath.c_str(), argv.data());
+      ::_exit(127);
+    }
+    int forkErr = errno;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (devnull >= 0) ::close(devnull);
+    if (pid < 0) return giveUp(std::string("fork: ") + std::strerror(forkErr));
+
+    pid_ = pid;
+    ++stats_.coresStarted;
+    phase_ = PhaseState{};
+    phase_.relayTun = opt_.relayTun;
+    violated_ = false;
+    spawnedAt_ = node::EventLoop::nowMs();
+    runningSince_ = 0;
+    channel_.emplace(std::move(pair->first));
+    // pair->second (the child's end) closes here, in the parent.
+    log_->info("core started, pid {} ({})", pid_, opt_.corePath);
+    channelWatch_ = loop_.onReadable(channel_->fd(), [this] { fromCore(); });
+    startTimer_ = loop_.after(opt_.startTimeoutMs, [this] {
+      startTimer_ = 0;
+      if (phase_.phase != Phase::kRunning) violation("did not reach RUNNING within " +
+                                                     std::to_string(opt_.startTimeoutMs) + " ms");
+    });
+    sendConfigure();
+  }
+
+  void sendConfigure() {
+    capnp::MallocMessageBuilder mb;
+    auto c = mb.initRoot<proto::AngelToCore>().initConfigure();
+    c.setConfig(cfg_);
+    c.setRelayTun(opt_.relayTun);
+    c.setSandbox(sandboxMsg_.getRoot<proto::CoreSandbox>().asReader());
+    std::vector<int> fds;
+    const bool giveTun = fds_.tunFd >= 0 && !opt_.relayTun;
+    auto roles = c.initFds(static_cast<unsigned>(fds_.udpFds.size() + (giveTun ? 1 : 0)));
+    unsigned i = 0;
+    if (giveTun) {
+      roles[i++].setTun();
+      fds.push_back(fds_.tunFd);
+    }
+    for (unsigned u = 0; u < fds_.udpFds.size(); ++u) {
+      roles[i++].setUdp(u);
+      fds.push_back(fds_.udpFds[u]);
+    }
+    auto r = channel_->send(mb, fds);
+    if (!r.ok()) giveUp("cannot hand the config to the core: " + r.error().message);
+  }
+
+  // ---- requests from the core ----
+
+  void fromCore() {
+    for (int n = 0; n < 64 && channel_; ++n) {
+      ipc::Received in;
+      auto r = channel_->receive(in);
+      if (!r.ok()) return violation(r.error().message);
+      if (r.value() == ipc::Channel::Status::kWouldBlock) return;
+      if (r.value() == ipc::Channel::Status::kClosed) {
+        closeChannel();  // the core is exiting; SIGCHLD follows
+        return;
+      }
+      Verdict v;
+      kj::Maybe<kj::Exception> ex = kj::runCatchingExceptions([&] {
+        auto req = in.reader().getRoot<proto::CoreToAngel>();
+        v = checkCoreRequest(phase_, req, in.fds().size(), cfg_);
+        if (v.action == Verdict::Action::kPerform) perform(req);
+      });
+      KJ_IF_MAYBE(e, ex) { return violation(std::string("malformed message: ") + e->getDescription().cStr()); }
+      if (v.action == Verdict::Action::kKillCore) return violation(v.reason);
+    }
+  }
+
+  void perform(proto::CoreToAngel::Reader req) {
+    switch (req.which()) {
+      case proto::CoreToAngel::CONFIGURED: log_->info("core {} configured and sandboxed", pid_); break;
+      case proto::CoreToAngel::RUNNING:
+        runningSince_ = node::EventLoop::nowMs();
+        if (startTimer_ != 0) loop_.cancel(std::exchange(startTimer_, 0));
+        log_->info("core {} running ({} ms after start)", pid_, runningSince_ - spawnedAt_);
+        if (!ready_) {
+          ready_ = true;
+          if (opt_.onReady) opt_.onReady();
+        }
+        break;
+      case proto::CoreToAngel::RELAY_PACKET: {
+        auto d = req.getRelayPacket().getData();
+        if (fds_.tunFd < 0 || ::write(fds_.tunFd, d.begin(), d.size()) < 0) {
+          ++stats_.relayDrops;
+        } else {
+          ++stats_.relayToHost;
+        }
+        break;
+      }
+      case proto::CoreToAngel::OPEN_UDP_INTERFACE: openUdp(req.getRequestId(), req.getOpenUdpInterface()); break;
+      case proto::CoreToAngel::ADD_TUNNEL_ADDRESS:
+      case proto::CoreToAngel::ADD_TUNNEL_ROUTE: tunnelPrefix(req); break;
+      case proto::CoreToAngel::STOPPING:
+        log_->info("core {} stopping: {}", pid_, req.getStopping().cStr());
+        break;
+    }
+  }
+
+  void reply(std::uint64_t id, const std::function<void(proto::Reply::Builder)>& fill, std::span<const int> fds = {}) {
+    capnp::MallocMessageBuilder mb(128);
+    auto r = mb.initRoot<proto::AngelToCore>().initReply();
+    r.setRequestId(id);
+    fill(r);
+    if (channel_) {
+      auto s = channel_->send(mb, fds);
+      if (!s.ok()) log_->warn("reply to the core: {}", s.error().message);
+    }
+  }
+
+  void openUdp(std::uint64_t id, proto::SockAddr::Reader a) {
+    util::HostPort hp;
+    hp.isIpv6 = a.getIp().size() == 16;
+    std::memcpy(hp.ip.data(), a.getIp().begin(), std::min<std::size_t>(a.getIp().size(), hp.ip.size()));
+    hp.port = a.getPort();
+    std::string err;
+    int fd = iface::UdpSocket::openBound(hp, err);
+    if (fd < 0) {
+      log_->warn("UDPInterface {} for the core: {}", hp.toString(), err);
+      reply(id, [&](proto::Reply::Builder r) { r.setError(err); });
+      return;
+    }
+    log_->info("UDPInterface {} opened for the core", hp.toString());
+    const int one[] = {fd};
+    reply(id, [](proto::Reply::Builder r) { r.setUdpSocket(); }, one);
+    ::close(fd);
+  }
+
+  void tunnelPrefix(proto::CoreToAngel::Reader req) {
+    const bool isRoute = req.isAddTunnelRoute();
+    auto p = isRoute ? req.getAddTunnelRoute() : req.getAddTunnelAddress();
+    auto ip = ifacectl::IpAddr::fromBytes(std::span(p.getAddress().begin(), p.getAddress().size()));
+    util::Result<ifacectl::Ok> r = util::Error{"no TUN device", {}, {}};
+    if (ip && !fds_.tunName.empty()) {
+      r = isRoute ? ifacectl::addRoute(fds_.tunName, *ip, p.getPrefixLength())
+                  : ifacectl::addAddress(fds_.tunName, *ip, p.getPrefixLength());
+    }
+    std::string what = std::string(isRoute ? "route " : "address ") + (ip ? ip->toString() : "?") + "/" +
+                       std::to_string(p.getPrefixLength()) + " on " + fds_.tunName;
+    if (r.ok()) {
+      log_->info("IpTunnel: {} added", what);
+      reply(req.getRequestId(), [](proto::Reply::Builder b) { b.setOk(); });
+    } else {
+      log_->warn("IpTunnel: {}: {}", what, r.error().message);
+      reply(req.getRequestId(), [&](proto::Reply::Builder b) { b.setError(r.error().message); });
+    }
+  }
+
+  // ---- the relay path ----
+
+  void relayFromHost() {
+    std::uint8_t buf[65536];
+    for (int n = 0; n < 64; ++n) {
+      ssize_t got = ::read(fds_.tunFd, buf, sizeof buf);
+      if (got <= 0) return;
+      if (!channel_ || phase_.phase != Phase::kRunning) {
+        ++stats_.relayDrops;
+        continue;
+      }
+      capnp::MallocMessageBuilder mb(static_cast<unsigned>(got) / 8 + 32);
+      mb.initRoot<proto::AngelToCore>().initRelayPacket().setData(
+          kj::arrayPtr(buf, static_cast<std::size_t>(got)));
+      if (channel_->send(mb).ok()) {
+        ++stats_.relayToCore;
+      } else {
+        ++stats_.relayDrops;
+      }
+    }
+  }
+
+  // ---- ending cores ----
+
+  void violation(const std::string& why) {
+    if (pid_ <= 0 || violated_) return;
+    violated_ = true;
+    ++stats_.violations;
+    log_->error("core {} broke the angel's rules: {}; ending it", pid_, why);
+    ::kill(pid_, SIGKILL);
+    closeChannel();
+  }
+
+  void closeChannel() {
+    if (channelWatch_ != 0) loop_.cancel(std::exchange(channelWatch_, 0));
+    channel_.reset();
+  }
+
+  void reap() {
+    for (;;) {
+      int status = 0;
+      pid_t p = ::waitpid(-1, &status, WNOHANG);
+      if (p <= 0) return;
+      if (p == pid_) coreExited(status);
+    }
+  }
+
+  void coreExited(int status) {
+    const pid_t was = std::exchange(pid_, -1);
+    closeChannel();
+    for (auto* t : {&startTimer_, &stopTimer_}) {
+      if (*t != 0) loop_.cancel(std::exchange(*t, 0));
+    }
+    const std::string how = describeExit(status);
+    if (stopping_) {
+      log_->info("core {} {}", was, how);
+      loop_.stop();
+      return;
+    }
+    const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0 && phase_.phase == Phase::kStopping && !violated_;
+    if (clean) {
+      log_->info("core {} {} after saying it was stopping; the node stops", was, how);
+      stopping_ = true;
+      loop_.stop();
+      return;
+    }
+    ++stats_.crashes;
+    const auto now = node::EventLoop::nowMs();
+    crashTimes_.push_back(now);
+    while (!crashTimes_.empty() && now - crashTimes_.front() > opt_.crashWindowMs) crashTimes_.pop_front();
+    if (crashTimes_.size() > opt_.maxCrashes) {
+      return giveUp("the core " + how + "; that is " + std::to_string(crashTimes_.size()) + " crashes within " +
+                    std::to_string(opt_.crashWindowMs / 1000) + " s, giving up");
+    }
+    if (runningSince_ != 0 && now - runningSince_ > 60000) backoffMs_ = opt_.firstBackoffMs;
+    const auto delay = backoffMs_;
+    backoffMs_ = std::min(backoffMs_ * 2, opt_.maxBackoffMs);
+    log_->warn("core {} {}; restarting it in {} ms (TUN and sockets kept)", was, how, delay);
+    loop_.after(delay, [this] { spawn(); });
+  }
+
+  void stop(const char* why) {
+    if (stopping_) return;
+    stopping_ = true;
+    log_->info("{}: stopping the node", why);
+    if (pid_ <= 0) {
+      loop_.stop();
+      return;
+    }
+    if (channel_) {
+      capnp::MallocMessageBuilder mb(32);
+      mb.initRoot<proto::AngelToCore>().setShutdown();
+      (void)channel_->send(mb);
+    }
+    stopTimer_ = loop_.after(opt_.stopTimeoutMs, [this] {
+      stopTimer_ = 0;
+      if (pid_ > 0) {
+        log_->warn("core {} did not stop within {} ms; killing it", pid_, opt_.stopTimeoutMs);
+        ::kill(pid_, SIGKILL);
+      }
+    });
+  }
+
+  void giveUp(const std::string& why) {
+    log_->error("{}", why);
+    exitStatus_ = 1;
+    stopping_ = true;
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+    } else {
+      loop_.stop();
+    }
+  }
+
+  proto::CoreConfig::Reader cfg_;
+  HostFds fds_;
+  std::shared_ptr<spdlog::logger> log_;
+  SupervisorOptions opt_;
+  SupervisorStats stats_;
+  node::EventLoop loop_;
+  capnp::MallocMessageBuilder sandboxMsg_{64};
+  pid_t pid_ = -1;
+  std::optional<ipc::Channel> channel_;
+  node::EventLoop::WatchId channelWatch_ = 0, startTimer_ = 0, stopTimer_ = 0;
+  PhaseState phase_;
+  bool violated_ = false;
+  bool stopping_ = false;
+  bool ready_ = false;
+  int exitStatus_ = 0;
+  std::uint64_t spawnedAt_ = 0, runningSince_ = 0, backoffMs_;
+  std::deque<std::uint64_t> crashTimes_;
+};
+
+Supervisor::Supervisor(proto::CoreConfig::Reader config, HostFds fds, std::shared_ptr<spdlog::logger> log,
+                       SupervisorOptions options)
+    : impl_(std::make_unique<Impl>(config, std::move(fds), std::move(log), std::move(options))) {}
+Supervisor::~Supervisor() = default;
+int Supervisor::run() { return impl_->run(); }
+const SupervisorStats& Supervisor::stats() const { return impl_->stats_; }
+
+}  // namespace cjdns::angel

@@ -1,0 +1,227 @@
+// cjdns-core: the unprivileged half of the node (design.md, Processes).
+//
+// Spawned by the angel (cjdroute) with exactly one inherited fd, the IPC
+// channel (fd 3 unless --ipc-fd says otherwise). It waits for `configure`
+// (the typed config, the TUN and UDP fds, the sandbox to enter), builds the
+// node, enters the sandbox and verifies it, says `configured`, then
+// `running`, and runs until the angel says `shutdown`, the channel closes
+// (the angel is gone) or a stop signal arrives; it says `stopping` on the
+// way out. It never opens a file or socket itself.
+#include <poll.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ipc/channel.h"
+#include "core/node/event-loop.h"
+#include "core/node/node-runner.h"
+#include "core/sandbox/sandbox.h"
+#include "proto/angel.capnp.h"
+
+namespace {
+
+using namespace cjdns;
+
+/// What the angel may send: a Configure with a config of any sane size and
+/// up to 64 fds (TUN + UDP + ETH sockets).
+ipc::Limits angelLimits() {
+  ipc::Limits l;
+  l.maxBytes = 1024 * 1024;
+  l.maxFds = 64;
+  l.traversalWords = 1024 * 1024 / 8 * 4;
+  return l;
+}
+
+constexpr int kConfigureTimeoutMs = 30000;
+
+struct CoreIo {
+  ipc::Channel channel;
+  std::shared_ptr<spdlog::logger> log;
+  std::uint64_t relayDrops = 0;
+
+  bool send(const std::function<void(proto::CoreToAngel::Builder)>& fill) {
+    capnp::MallocMessageBuilder mb(256);
+    auto m = mb.initRoot<proto::CoreToAngel>();
+    fill(m);
+    auto r = channel.send(mb);
+    if (!r.ok()) {
+      log->warn("to the angel: {}", r.error().message);
+      return false;
+    }
+    return true;
+  }
+  void stopping(const std::string& why) {
+    send([&](proto::CoreToAngel::Builder m) { m.setStopping(why); });
+  }
+};
+
+/// Blocks (bounded) until one message arrives.
+util::Result<ipc::Channel::Status> receiveBlocking(ipc::Channel& ch, ipc::Received& out, int timeoutMs) {
+  pollfd p{ch.fd(), POLLIN, 0};
+  int n = ::poll(&p, 1, timeoutMs);
+  if (n == 0) return util::Error{"no configure message from the angel within " + std::to_string(timeoutMs) + " ms", {}, {}};
+  if (n < 0) return util::Error{std::string("poll: ") + std::strerror(errno), {}, {}};
+  return ch.receive(out);
+}
+
+sandbox::SandboxPlan planOf(proto::CoreSandbox::Reader s) {
+  sandbox::SandboxPlan p;
+  if (s.getChangeUser()) {
+    p.uid = s.getUid();
+    p.gid = s.getGid();
+  }
+  p.chroot = s.getChroot();
+  p.noforks = s.getNoforks();
+  p.nofiles = s.getNofiles();
+  p.seccomp = s.getSeccomp();
+  return p;
+}
+
+int runCore(int ipcFd) {
+  auto log = spdlog::stderr_color_mt("core");
+  CoreIo io{ipc::Channel(ipc::Fd(ipcFd), angelLimits()), log};
+
+  ipc::Received first;
+  auto got = receiveBlocking(io.channel, first, kConfigureTimeoutMs);
+  if (!got.ok() || got.value() != ipc::Channel::Status::kMessage) {
+    log->error("waiting for configure: {}", got.ok() ? "the angel closed the channel" : got.error().message);
+    return 1;
+  }
+  proto::AngelToCore::Reader msg;
+  proto::Configure::Reader conf;
+  proto::CoreConfig::Reader cfg;
+  std::vector<int> udpFds;
+  int tunFd = -1;
+  // Read the message inside a catch: a malformed one is an exception.
+  kj::Maybe<kj::Exception> bad = kj::runCatchingExceptions([&] {
+    msg = first.reader().getRoot<proto::AngelToCore>();
+    KJ_REQUIRE(msg.isConfigure(), "the first message is not configure");
+    conf = msg.getConfigure();
+    cfg = conf.getConfig();
+    auto roles = conf.getFds();
+    auto& fds = first.fds();
+    KJ_REQUIRE(roles.size() == fds.size(), "fd roles do not match the fds attached", roles.size(), fds.size());
+    udpFds.assign(cfg.getUdpInterfaces().size(), -1);
+    for (unsigned i = 0; i < roles.size(); ++i) {
+      auto r = roles[i];
+      if (r.isTun()) {
+        KJ_REQUIRE(tunFd < 0, "two TUN fds");
+        tunFd = fds[i].release();
+      } else if (r.isUdp()) {
+        KJ_REQUIRE(r.getUdp() < udpFds.size() && udpFds[r.getUdp()] < 0, "bad UDP fd index", r.getUdp());
+        udpFds[r.getUdp()] = fds[i].release();
+      }
+      // ETH sockets: not used until ETHInterface exists (closed with `first`).
+    }
+    for (int fd : udpFds) KJ_REQUIRE(fd >= 0, "a UDP interface has no socket");
+  });
+  KJ_IF_MAYBE(e, bad) {
+    log->error("configure message refused: {}", e->getDescription().cStr());
+    io.stopping("bad configure message");
+    return 1;
+  }
+
+  node::RunnerOptions opt;
+  node::NodeRunner runner(cfg, std::move(udpFds), tunFd, log, opt);
+  const bool relay = conf.getRelayTun();
+  if (relay) {
+    runner.setTunWriter([&io](std::span<const std::uint8_t> p) {
+      capnp::MallocMessageBuilder mb(static_cast<unsigned>(p.size() / 8 + 32));
+      auto m = mb.initRoot<proto::CoreToAngel>();
+      m.initRelayPacket().setData(kj::arrayPtr(p.data(), p.size()));
+      if (!io.channel.send(mb).ok()) ++io.relayDrops;
+    });
+  }
+
+  // Everything the node needs exists now (event base, fds): enter the sandbox.
+  auto sb = conf.getSandbox();
+  if (auto r = sandbox::apply(planOf(sb)); !r.ok()) {
+    log->error("sandbox: {}; not running without it", r.error().message);
+    io.stopping("sandbox failed: " + r.error().message);
+    return 1;
+  }
+  log->info("sandboxed: uid {} gid {}{}, no capabilities, no_new_privs{}{}{}", ::getuid(), ::getgid(),
+            sb.getChangeUser() ? " (" + std::string(sb.getUserName()) + ")" : std::string(" (unchanged: not root)"),
+            sb.getChroot().size() > 0 ? ", chroot " + std::string(sb.getChroot()) : std::string(),
+            sb.getNoforks() ? ", no forks" : "", sb.getSeccomp() ? ", seccomp allow-list" : "");
+  if (!io.send([](proto::CoreToAngel::Builder m) { m.setConfigured(); })) return 1;
+
+  std::string stopReason = "stopped";
+  int status = 0;
+  auto& loop = runner.loop();
+  loop.onReadable(io.channel.fd(), [&] {
+    for (int n = 0; n < 256; ++n) {
+      ipc::Received in;
+      auto r = io.channel.receive(in);
+      if (!r.ok()) {
+        log->error("from the angel: {}", r.error().message);
+        stopReason = "bad message from the angel";
+        status = 1;
+        runner.stop("IPC error");
+        return;
+      }
+      if (r.value() == ipc::Channel::Status::kWouldBlock) return;
+      if (r.value() == ipc::Channel::Status::kClosed) {
+        stopReason = "the angel is gone";
+        status = 1;
+        runner.stop("IPC closed");
+        return;
+      }
+      kj::Maybe<kj::Exception> ex = kj::runCatchingExceptions([&] {
+        auto m = in.reader().getRoot<proto::AngelToCore>();
+        switch (m.which()) {
+          case proto::AngelToCore::SHUTDOWN:
+            stopReason = "the angel asked";
+            runner.stop("shutdown from the angel");
+            break;
+          case proto::AngelToCore::RELAY_PACKET: {
+            auto d = m.getRelayPacket().getData();
+            if (relay) runner.fromHost(std::span<const std::uint8_t>(d.begin(), d.size()));
+            break;
+          }
+          case proto::AngelToCore::REPLY:
+            if (m.getReply().isError()) log->warn("angel: {}", m.getReply().getError().cStr());
+            break;
+          default: log->warn("unexpected message from the angel ignored"); break;
+        }
+      });
+      KJ_IF_MAYBE(e, ex) { log->warn("malformed message from the angel ignored: {}", e->getDescription().cStr()); }
+    }
+  });
+  loop.after(0, [&] { io.send([](proto::CoreToAngel::Builder m) { m.setRunning(); }); });
+  runner.run();
+  if (io.relayDrops > 0) log->info("relay path: {} packets not sent to the angel (channel full)", io.relayDrops);
+  io.stopping(stopReason);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int ipcFd = 3;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--ipc-fd" && i + 1 < argc) {
+      std::string_view v = argv[++i];
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ipcFd);
+      if (ec != std::errc() || p != v.data() + v.size() || ipcFd < 0) {
+        std::fprintf(stderr, "cjdns-core: bad --ipc-fd\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr,
+                   "cjdns-core: the unprivileged half of a cjdns node; cjdroute starts it.\n"
+                   "usage: cjdns-core [--ipc-fd N]   (default 3)\n");
+      return 2;
+    }
+  }
+  return runCore(ipcFd);
+}
