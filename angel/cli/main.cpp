@@ -54,6 +54,7 @@ struct Options {
   bool tunRelay = false;
   std::string configPath;  // "" = stdin
   std::string corePath;    // "" = find it
+  std::vector<std::string> coreArgs;
 };
 
 void printUsage(std::FILE* to) {
@@ -72,6 +73,7 @@ void printUsage(std::FILE* to) {
                "                     to the core over IPC (for when the core cannot hold it)\n"
                "  --core PATH        the cjdns-core executable (default: beside cjdroute,\n"
                "                     then " CJDNS_CORE_INSTALLED_PATH ")\n"
+               "  --core-arg ARG     pass ARG to the core (tests and debugging)\n"
                "  -v, --version      print the version and protocol version\n"
                "  -h, --help         print this help\n"
                "\n"
@@ -107,6 +109,7 @@ std::optional<Options> parseArgs(int argc, char** argv) {
     else if (a == "--nobg") o.nobg = true;
     else if (a == "--tun-relay") o.tunRelay = true;
     else if (a == "--core" && i + 1 < argc) o.corePath = argv[++i];
+    else if (a == "--core-arg" && i + 1 < argc) o.coreArgs.push_back(argv[++i]);
     else if (a == "--config" && i + 1 < argc) o.configPath = argv[++i];
     else if (a.starts_with("--config=")) o.configPath = a.substr(9);
     else if (a == "--genconf-seed") {
@@ -383,6 +386,7 @@ int run(const Options& o) {
   angel::SupervisorOptions opt;
   opt.corePath = corePath;
   opt.relayTun = o.tunRelay;
+  opt.coreArgs = o.coreArgs;
   opt.onReady = [&readyFd, &log] {
     sdNotify("READY=1\nSTATUS=core running\n");
     if (readyFd >= 0) {

@@ -29,9 +29,9 @@ namespace {
 /// packets the other. The phase table refuses any fd from the core.
 ipc::Limits channelLimits() {
   ipc::Limits l;
-  l.maxBytes = 256 * 1024;
+  l.maxBytes = 128 * 1024;  // a relayed packet is at most 64 KiB; a config rarely 10
   l.maxFds = 64;
-  l.traversalWords = 256 * 1024 / 8 * 4;
+  l.traversalWords = 128 * 1024 / 8 * 4;
   return l;
 }
 

@@ -44,6 +44,7 @@ struct PeerController::Peer {
   bool pingOutstanding = false;
   std::array<std::uint8_t, 12> pingData{};  // [slot 4 BE][random cookie 8]
   std::uint32_t filteredSincePing = 0;
+  bool keyAnswered = false;  // our first packet under the peer's Key went out
   PeerCounters counters;
 };
 
@@ -206,6 +207,15 @@ void PeerController::receiveFromLink(unsigned linkIface, const LinkAddress& from
   }
   p->counters.bytesIn += length;
   ++p->counters.packetsIn;
+  // We sent the Hello and now hold the peer's Key: the handshake completes
+  // with our first packet under it, so send one now rather than at the next
+  // keepalive (seconds away). Once per handshake.
+  if (p->session->state() != crypto::CryptoAuthState::kReceivedKey) {
+    p->keyAnswered = false;
+  } else if (!p->keyAnswered) {
+    p->keyAnswered = true;
+    sendPing(*p, nowMs);
+  }
   afterDecrypt(*p, msg, nowMs);
 }
 
