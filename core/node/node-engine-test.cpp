@@ -4,6 +4,9 @@
 
 #include <arpa/inet.h>
 
+#include "core/switch/label.h"
+
+#include <array>
 #include <deque>
 #include <memory>
 #include <string>
@@ -41,7 +44,7 @@ class SimNet {
     bool sendOnLink(unsigned, const iface::LinkAddress& to, const wire::Message& msg) override {
       for (std::size_t i = 0; i < net_.nodes.size(); ++i) {
         if (net_.nodes[i]->addr_ == to) {
-          if (net_.linkDown) return true;  // lost on the wire
+          if (net_.linkDown || net_.isDown(i) || net_.isDown(index_)) return true;  // lost on the wire
           net_.queue.push_back({i, addr_, {msg.data(), msg.data() + msg.length()}});
           if (net_.recordFrom == index_) net_.recorded.push_back(net_.queue.back());
           return true;
@@ -105,7 +108,10 @@ class SimNet {
     }
   }
 
+  bool isDown(std::size_t i) const { return i < down.size() && down[i]; }
+
   std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<bool> down;  ///< per node: everything it sends or is sent is lost
   std::deque<Datagram> queue;
   std::uint64_t now = 1000000;
   bool linkDown = false;
@@ -364,4 +370,173 @@ TEST_CASE("a flood of Hellos from unknown addresses is cut to the per-second bud
   flood(1000);
   CHECK(c.handshakeRefused == 256 + 128);
   CHECK(b.engine().peers().peers().empty());
+}
+
+namespace {
+
+/// An fc identity no engine here has.
+crypto::PrivateKey strangerKey() {
+  crypto::DeterministicRandom r(777);
+  while (true) {
+    std::array<std::uint8_t, 32> b{};
+    r.fill(b);
+    crypto::PrivateKey k(b);
+    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
+  }
+}
+
+std::span<const std::uint8_t> textBytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+/// A - B - C: A and C each dial B; A and C are not peers.
+struct Line {
+  SimNet net;
+  SimNet::Node& a = net.add("10.0.0.1");
+  SimNet::Node& b = net.add("10.0.0.2");
+  SimNet::Node& c = net.add("10.0.0.3");
+  std::vector<std::string> atA, atC;
+
+  Line() {
+    REQUIRE(b.engine().users().add("secret", "x") == crypto::CryptoAuthUsers::AddResult::kAdded);
+    connect(net, a, b, "secret", "x");
+    connect(net, c, b, "secret", "x");
+    net.pump();
+    net.run(5000);
+    REQUIRE(a.peer()->state == PeerState::kEstablished);
+    REQUIRE(c.peer()->state == PeerState::kEstablished);
+    REQUIRE(b.engine().peers().peers().size() == 2);
+    REQUIRE(a.engine().peers().peers().size() == 1);
+    REQUIRE(c.engine().peers().peers().size() == 1);
+    a.engine().setDataHandler([this](const session::Delivery& d, wire::Message& m, std::uint64_t) {
+      CHECK(d.key == c.publicKey());
+      atA.emplace_back(reinterpret_cast<const char*>(m.data()), m.length());
+    });
+    c.engine().setDataHandler([this](const session::Delivery& d, wire::Message& m, std::uint64_t) {
+      CHECK(d.key == a.publicKey());
+      atC.emplace_back(reinterpret_cast<const char*>(m.data()), m.length());
+    });
+  }
+
+  session::SendResult send(SimNet::Node& from, SimNet::Node& to, const std::string& text) {
+    wire::Message m;
+    REQUIRE(m.append(textBytes(text)));
+    return from.engine().sendToNode(crypto::addressOf(to.publicKey()), session::content_type::kUdp, m, net.now);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("three engines in a line: A finds C through B's fn answer, and data flows both ways") {
+  Line l;
+  // B answers fn from its peers: for C's address, C itself comes last.
+  CHECK(l.send(l.a, l.c, "first") == session::SendResult::kBuffered);
+  const auto& pf = l.a.engine().pathfinder().counters();
+  CHECK(pf.searchesStarted == 1);
+  CHECK(pf.queriesSent == 1);  // B is the only node A knows
+  l.net.pump();
+  CHECK(l.b.engine().routerCounters().dhtAnswered >= 1);
+  CHECK(pf.repliesMatched == 1);
+  CHECK(pf.searchesSucceeded == 1);
+  CHECK(l.a.engine().routerCounters().nodesFound == 1);
+  REQUIRE(l.atC.size() == 1);
+  CHECK(l.atC[0] == "first");
+
+  // A's path to C is its label for B with B's label for C spliced on.
+  const auto atA = l.a.engine().sessions().sessionFor(crypto::addressOf(l.c.publicKey()));
+  REQUIRE(atA);
+  const std::uint64_t toB = l.a.peer()->label;
+  std::uint64_t bToC = 0;
+  for (const auto& p : l.b.engine().peers().peers()) {
+    if (p.publicKey == l.c.publicKey()) bToC = p.label;
+  }
+  REQUIRE(bToC != 0);
+  CHECK(atA->path == switching::splice(bToC, toB));
+  CHECK(atA->version == node::kProtocolVersion);
+  CHECK(l.a.engine().pathfinder().lookup(crypto::addressOf(l.c.publicKey())).has_value());
+
+  // C answers over the session A's handshake made: no search needed there.
+  CHECK(l.send(l.c, l.a, "reply") == session::SendResult::kSent);
+  l.net.pump();
+  REQUIRE(l.atA.size() == 1);
+  CHECK(l.atA[0] == "reply");
+  CHECK(l.c.engine().pathfinder().counters().searchesStarted == 0);
+  // C learned A from A's CJDHT messages: a path it can answer fn with.
+  CHECK(l.c.engine().pathfinder().lookup(crypto::addressOf(l.a.publicKey())).has_value());
+
+  // Two and a half minutes of traffic both ways: the sessions' paths are
+  // revalidated by the periodic searches (which ask the target itself), so
+  // they never expire, and nothing is lost.
+  for (int i = 0; i < 150; ++i) {
+    CHECK(l.send(l.a, l.c, "a" + std::to_string(i)) == session::SendResult::kSent);
+    CHECK(l.send(l.c, l.a, "c" + std::to_string(i)) == session::SendResult::kSent);
+    l.net.run(1000);
+  }
+  CHECK(l.atC.size() == 151);
+  CHECK(l.atA.size() == 151);
+  CHECK(l.a.engine().sessions().counters().sessionsEnded == 0);
+  CHECK(l.c.engine().sessions().counters().sessionsEnded == 0);
+  CHECK(pf.searchesStarted >= 5);  // every 30 s while in use
+  CHECK(pf.searchesFailed == 0);
+  CHECK(pf.searchesSucceeded == pf.searchesStarted);
+  // B forwarded everything: its own sessions are only with its peers.
+  CHECK(l.b.engine().sessions().sessionCount() <= 2);
+}
+
+TEST_CASE("C finds A the same way when it speaks first") {
+  Line l;
+  CHECK(l.send(l.c, l.a, "from c") == session::SendResult::kBuffered);
+  l.net.pump();
+  REQUIRE(l.atA.size() == 1);
+  CHECK(l.c.engine().pathfinder().counters().searchesSucceeded == 1);
+  CHECK(l.send(l.a, l.c, "back") == session::SendResult::kSent);
+  l.net.pump();
+  REQUIRE(l.atC.size() == 1);
+}
+
+TEST_CASE("a search for a node nobody knows ends within its bounds, and the packet expires") {
+  Line l;
+  const crypto::Ip6 nowhere = crypto::addressOf(crypto::publicKeyOf(strangerKey()));
+  wire::Message m;
+  REQUIRE(m.append(textBytes("lost")));
+  CHECK(l.a.engine().sendToNode(nowhere, session::content_type::kUdp, m, l.net.now) == session::SendResult::kBuffered);
+  l.net.pump();
+  const auto& pf = l.a.engine().pathfinder().counters();
+  CHECK(pf.searchesStarted == 1);
+  // B named C (and A); whether C was asked depends on the distances, but the
+  // search never sends more than its budget and always ends.
+  l.net.run(15000);
+  CHECK(pf.searchesFailed == 1);
+  CHECK(pf.searchesSucceeded == 0);
+  CHECK(pf.queriesSent <= l.a.engine().pathfinder().config().maxRounds * l.a.engine().pathfinder().config().parallel);
+  CHECK(l.a.engine().pathfinder().activeSearches() == 0);
+  CHECK(l.a.engine().pathfinder().pendingQueries() == 0);
+  CHECK(l.a.engine().sessions().bufferedCount() == 0);
+  CHECK(l.a.engine().sessions().counters().bufferExpired == 1);
+}
+
+TEST_CASE("a switch error for a learned path forgets it and marks the session's path dead") {
+  Line l;
+  CHECK(l.send(l.a, l.c, "first") == session::SendResult::kBuffered);
+  l.net.pump();
+  REQUIRE(l.atC.size() == 1);
+  const crypto::Ip6 cIp = crypto::addressOf(l.c.publicKey());
+  REQUIRE(l.a.engine().pathfinder().lookup(cIp).has_value());
+  // C goes away; B forgets it (an incoming peer) and frees its switch slot.
+  l.net.down.assign(3, false);
+  l.net.down[2] = true;
+  l.net.run(300000);
+  REQUIRE(l.b.engine().peers().peers().size() == 1);
+  // A still remembers C's path (30 minutes) and tries it: B's switch has no
+  // such interface and answers with an error, which A reads as a broken path.
+  const auto errorsBefore = l.a.engine().routerCounters().errorsPathBroken;
+  l.send(l.a, l.c, "into the void");
+  l.net.pump();
+  CHECK(l.b.engine().switchCore().counters().errorsSent >= 1);
+  CHECK(l.a.engine().routerCounters().errorsPathBroken > errorsBefore);
+  CHECK(l.a.engine().pathfinder().counters().pathsBroken >= 1);
+  CHECK_FALSE(l.a.engine().pathfinder().lookup(cIp).has_value());
+  l.net.run(15000);
+  CHECK(l.atC.size() == 1);
+  CHECK(l.a.engine().pathfinder().activeSearches() == 0);
 }

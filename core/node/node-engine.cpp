@@ -1,8 +1,12 @@
 #include "core/node/node-engine.h"
 
+#include <algorithm>
 #include <string>
+#include <variant>
 
 #include "core/session/data-header.h"
+#include "core/switch/control-message.h"
+#include "core/switch/label.h"
 #include "core/wire/bencode.h"
 #include "core/wire/endian.h"
 
@@ -15,7 +19,8 @@ NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface
                        iface::PeerTimers timers)
     : peers_(key, users_, rng, switch_, *this, link, pool_, kProtocolVersion, timers),
       sessions_(key, rng, *this, *this),
-      dht_(crypto::publicKeyOf(key), kProtocolVersion) {
+      dht_(crypto::publicKeyOf(key), kProtocolVersion),
+      pathfinder_(crypto::publicKeyOf(key), dht_, *this) {
   responder_.version = kProtocolVersion;
   responder_.publicKey = crypto::publicKeyOf(key);
 }
@@ -23,6 +28,7 @@ NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface
 void NodeEngine::tick(std::uint64_t nowMs) {
   peers_.tick(nowMs);
   learnPeers(nowMs);
+  pathfinder_.tick(nowMs);
   sessions_.tick(nowMs);
 }
 
@@ -77,7 +83,10 @@ void NodeEngine::toControl(wire::Message& msg, std::uint64_t nowMs) {
       }
       break;
     }
-    case switching::ControlDisposition::kForPathfinder: ++counters_.errorsReceived; break;
+    case switching::ControlDisposition::kForPathfinder:
+      ++counters_.errorsReceived;
+      onSwitchError(msg, nowMs);
+      break;
     case switching::ControlDisposition::kDropped: ++counters_.controlDropped; break;
   }
 }
@@ -98,8 +107,26 @@ void NodeEngine::deliver(const session::Delivery& d, wire::Message& payload, std
   }
 }
 
+void NodeEngine::onSwitchError(const wire::Message& msg, std::uint64_t nowMs) {
+  switching::ControlPacket pkt;
+  if (switching::parseControlPacket(msg.bytes(), pkt) != switching::ControlParseStatus::kOk) return;
+  const auto* err = std::get_if<switching::ErrorBody>(&pkt.message.body);
+  if (err == nullptr) return;
+  // The far end could not decrypt: its session was reset, the path is fine.
+  if (err->code == static_cast<std::uint32_t>(switching::ErrorCode::kAuthentication)) {
+    ++counters_.errorsAuth;
+    return;
+  }
+  // A switch reverses the label of the packet it refuses and sends the
+  // error straight back, so the error's return path is the path the lost
+  // packet was sent on (cjdns Pathfinder switchErr reads it the same way).
+  ++counters_.errorsPathBroken;
+  pathfinder_.pathFailed(pkt.returnPath(), nowMs);
+}
+
 void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) {
-  const routing::DhtResult r = dht_.handle(payload.bytes(), d.returnPath, directPeers());
+  const std::vector<routing::DhtNode> peers = directPeers();
+  const routing::DhtResult r = dht_.handle(payload.bytes(), d.returnPath, peers, pathfinder_.nodes());
   switch (r.verdict) {
     case routing::DhtVerdict::kDropped: ++counters_.dhtDropped; return;
     case routing::DhtVerdict::kIgnored: ++counters_.dhtIgnored; break;
@@ -109,6 +136,13 @@ void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std
   // Any valid message proves the path back and tells the sender's version,
   // without which no user traffic may go to it (wire.md 11.3).
   sessions_.learnNode(d.key, d.returnPath, r.senderVersion, nowMs, session::metric::kDhtIncoming);
+  // Peers are the peer controller's; any other sender is a node we can reach.
+  const bool isPeer =
+      std::any_of(peers.begin(), peers.end(), [&](const routing::DhtNode& p) { return p.key == d.key; });
+  if (!isPeer) pathfinder_.heard({d.key, d.returnPath, r.senderVersion}, nowMs);
+  if (r.verdict == routing::DhtVerdict::kNotQuery && r.message.isDict()) {
+    pathfinder_.onReply(d.key, d.returnPath, r.message.asDict(), nowMs);
+  }
   if (r.verdict == routing::DhtVerdict::kReply) sendCjdht(d, r.senderVersion, r.reply, nowMs);
 }
 
@@ -133,13 +167,29 @@ void NodeEngine::needsSetup(const session::NodeRef& node, std::uint64_t nowMs) {
 }
 
 void NodeEngine::needsSearch(const crypto::Ip6& ip6, std::uint32_t, std::uint64_t nowMs) {
-  // No pathfinder yet: only our direct peers can be found.
+  // A direct peer needs no search: the peer controller keeps its path.
   for (const auto& p : peers_.peers()) {
     if (p.state == iface::PeerState::kEstablished && p.version != 0 && crypto::addressOf(p.publicKey) == ip6) {
       sessions_.learnNode(p.publicKey, p.label, p.version, nowMs, session::metric::kDhtPeer);
       return;
     }
   }
+  (void)pathfinder_.search(ip6, directPeers(), nowMs);
+}
+
+void NodeEngine::sendQuery(const routing::DhtNode& to, const util::Value& query, std::uint64_t nowMs) {
+  const session::Delivery d{crypto::addressOf(to.key), to.key, session::content_type::kCjdht, to.label, to.version};
+  sendCjdht(d, to.version, query, nowMs);
+}
+
+void NodeEngine::nodeFound(const routing::DhtNode& node, std::uint64_t nowMs) {
+  ++counters_.nodesFound;
+  const auto cost = static_cast<std::uint32_t>(switching::labelLog2(node.label));
+  sessions_.learnNode(node.key, node.label, node.version, nowMs, routing::kDhtPathMetric + cost);
+}
+
+void NodeEngine::pathBroken(const routing::DhtNode& node, std::uint64_t nowMs) {
+  sessions_.learnNode(node.key, node.label, node.version, nowMs, session::metric::kDeadLink);
 }
 
 std::vector<routing::DhtNode> NodeEngine::directPeers() const {

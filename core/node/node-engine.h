@@ -1,8 +1,8 @@
 // NodeEngine: one cjdns node without I/O. It owns the switch, the peer
-// controller, the control-message responder, the end-to-end session manager
-// and the CJDHT responder, and routes packets between them; the process
-// shell feeds it datagrams and time, and a LinkSender carries what it sends.
-// A simulation can run many engines in one process.
+// controller, the control-message responder, the end-to-end session manager,
+// the CJDHT responder and the pathfinder, and routes packets between them;
+// the process shell feeds it datagrams and time, and a LinkSender carries
+// what it sends. A simulation can run many engines in one process.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "core/crypto/random.h"
 #include "core/iface/peer-controller.h"
 #include "core/routing/dht-responder.h"
+#include "core/routing/pathfinder.h"
 #include "core/session/data-header.h"
 #include "core/session/session-manager.h"
 #include "core/switch/control-responder.h"
@@ -37,10 +38,16 @@ struct RouterCounters {
   std::uint64_t dhtDropped = 0;       ///< CJDHT messages that failed the checks
   std::uint64_t dhtIgnored = 0;       ///< supernode queries
   std::uint64_t setupPings = 0;       ///< CJDHT pings sent to set up a session
+  std::uint64_t errorsAuth = 0;       ///< of errorsReceived: AUTHENTICATION, not a broken path
+  std::uint64_t errorsPathBroken = 0; ///< of errorsReceived: handed to the pathfinder
+  std::uint64_t nodesFound = 0;       ///< paths the pathfinder gave the session manager
   std::uint64_t dataUndelivered = 0;  ///< end-to-end traffic with no data handler set
 };
 
-class NodeEngine final : public iface::SwitchPort, private session::Outbound, private session::Upper {
+class NodeEngine final : public iface::SwitchPort,
+                         private session::Outbound,
+                         private session::Upper,
+                         private routing::PathfinderHost {
  public:
   /// Where end-to-end payloads other than CJDHT go (the TUN adapter, later).
   using DataHandler = std::function<void(const session::Delivery&, wire::Message&, std::uint64_t)>;
@@ -56,6 +63,7 @@ class NodeEngine final : public iface::SwitchPort, private session::Outbound, pr
   const crypto::PublicKey& publicKey() const { return responder_.publicKey; }
   const session::SessionManager& sessions() const { return sessions_; }
   const routing::DhtResponder& dht() const { return dht_; }
+  const routing::Pathfinder& pathfinder() const { return pathfinder_; }
   void setDataHandler(DataHandler h) { dataHandler_ = std::move(h); }
 
   /// Sends an end-to-end payload (content type: an IPv6 next header, or 257
@@ -84,6 +92,12 @@ class NodeEngine final : public iface::SwitchPort, private session::Outbound, pr
   void needsSetup(const session::NodeRef& node, std::uint64_t nowMs) override;
   void needsSearch(const crypto::Ip6& ip6, std::uint32_t version, std::uint64_t nowMs) override;
 
+  // routing::PathfinderHost
+  void sendQuery(const routing::DhtNode& to, const util::Value& query, std::uint64_t nowMs) override;
+  void nodeFound(const routing::DhtNode& node, std::uint64_t nowMs) override;
+  void pathBroken(const routing::DhtNode& node, std::uint64_t nowMs) override;
+  void onSwitchError(const wire::Message& msg, std::uint64_t nowMs);
+
   void onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs);
   void sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg, std::uint64_t nowMs);
   std::vector<routing::DhtNode> directPeers() const;
@@ -96,6 +110,7 @@ class NodeEngine final : public iface::SwitchPort, private session::Outbound, pr
   iface::PeerController peers_;
   session::SessionManager sessions_;
   routing::DhtResponder dht_;
+  routing::Pathfinder pathfinder_;
   DataHandler dataHandler_;
   std::uint32_t nextTxid_ = 0;
   RouterCounters counters_;

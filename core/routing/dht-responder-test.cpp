@@ -2,9 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
+#include "core/crypto/random.h"
+#include "core/routing/distance.h"
 #include "core/session/data-header.h"
 #include "core/switch/encoding-scheme.h"
 #include "core/switch/label.h"
@@ -92,7 +96,7 @@ TEST_CASE("ei names the form of the first director of the path back to the asker
   CHECK(at(responder().handle(bytesOf(msg), 0x153, {}).reply, "ei").asInt() == 0);
 }
 
-TEST_CASE("a find-node query from a version 16 node is dropped, and from version 20 gets a bare reply") {
+TEST_CASE("a find-node query from a version 16 node is dropped, and from version 20 gets the nearest nodes") {
   // upper.md 1.9, find node, with the padded first key length d000002:.
   const std::string tail = "1:q2:fn3:tar16:" + std::string(16, '\xfc') + "4:txid12:" + std::string(12, 'x');
   const std::string old = "d000002:eii0e2:es5:" + kScheme + "1:pi16e" + tail + "e";
@@ -104,8 +108,12 @@ TEST_CASE("a find-node query from a version 16 node is dropped, and from version
   const auto r = responder().handle(bytesOf(current), 0x13, nodeStorePeers());
   REQUIRE(r.verdict == DhtVerdict::kReply);
   CHECK(at(r.reply, "txid").asString() == std::string(12, 'x'));
-  CHECK_FALSE(has(r.reply, "n"));  // no node store yet: an empty list is left out
-  CHECK_FALSE(has(r.reply, "np"));
+  CHECK(labelsIn(r.reply).size() == 8);
+  CHECK(at(r.reply, "np").asString() == std::string("\x01") + std::string(8, '\x14'));
+  // Nobody known: an empty list is left out.
+  const auto bare = responder().handle(bytesOf(current), 0x13, {});
+  CHECK_FALSE(has(bare.reply, "n"));
+  CHECK_FALSE(has(bare.reply, "np"));
 }
 
 TEST_CASE("a get-peers query returns this node and its one-hop peers nearest the start label, farthest first") {
@@ -268,4 +276,127 @@ TEST_CASE("the CJDHT packets of cjdns's fuzz corpus parse and are answered or dr
     CHECK(has(r.reply, "n") == (name == "DhtGetPeersQuery"));
   }
   CHECK(seen == 3);
+}
+
+namespace {
+
+/// Real fc identities for the fn tests (the ranking is by address).
+std::vector<crypto::PublicKey> fcKeys(std::size_t count) {
+  std::vector<crypto::PublicKey> out;
+  crypto::DeterministicRandom r(4242);
+  while (out.size() < count) {
+    std::array<std::uint8_t, 32> b{};
+    r.fill(b);
+    const auto pub = crypto::publicKeyOf(crypto::PrivateKey(b));
+    if (crypto::isValidAddress(crypto::addressOf(pub))) out.push_back(pub);
+  }
+  return out;
+}
+
+std::string fnQuery(const crypto::Ip6& target, int version = 21) {
+  return query("2:eii0e2:es5:" + kScheme + "1:pi" + std::to_string(version) + "e1:q2:fn3:tar16:" +
+               std::string(target.begin(), target.end()) + "4:txid4:00ab");
+}
+
+std::vector<crypto::PublicKey> keysIn(const Value& reply) {
+  const std::string& n = at(reply, "n").asString();
+  std::vector<crypto::PublicKey> out;
+  for (std::size_t i = 0; i < n.size(); i += 40) {
+    crypto::PublicKey k{};
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(n.data() + i), 32, k.begin());
+    out.push_back(k);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fn answers the 8 known nodes nearest the target by the rotated XOR distance, nearest last") {
+  const auto keys = fcKeys(14);
+  const DhtResponder us(keys[0], 21);
+  std::vector<DhtNode> peers, learned;
+  for (std::size_t i = 1; i < 5; ++i) peers.push_back({keys[i], switching::v358::peerLabel(static_cast<unsigned>(i) + 1), 21});
+  for (std::size_t i = 5; i < 14; ++i) learned.push_back({keys[i], 0x1003 + (i << 8), 20});
+  const crypto::Ip6 target = crypto::addressOf(keys[9]);
+  const auto r = us.handle(bytesOf(fnQuery(target)), 0x13, peers, learned);
+  REQUIRE(r.verdict == DhtVerdict::kReply);
+  const auto got = keysIn(r.reply);
+  REQUIRE(got.size() == 8);
+  CHECK(got.back() == keys[9]);  // the target itself, nearest of all, comes last
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    CHECK(routing::closer(target, crypto::addressOf(got[i]), crypto::addressOf(got[i - 1])));
+  }
+  // Exactly the 8 nearest of the 13 known nodes: none left out is nearer.
+  std::vector<crypto::PublicKey> all(keys.begin() + 1, keys.end());
+  for (const auto& k : all) {
+    if (std::find(got.begin(), got.end(), k) != got.end()) continue;
+    CHECK(routing::closer(target, crypto::addressOf(got.front()), crypto::addressOf(k)));
+  }
+  // Each entry with our label for it (one byte of version each).
+  const std::string& np = at(r.reply, "np").asString();
+  const auto labels = labelsIn(r.reply);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const auto isPeer = std::find_if(peers.begin(), peers.end(), [&](const DhtNode& p) { return p.key == got[i]; });
+    const auto isLearned =
+        std::find_if(learned.begin(), learned.end(), [&](const DhtNode& p) { return p.key == got[i]; });
+    const DhtNode& src = isPeer != peers.end() ? *isPeer : *isLearned;
+    CHECK(labels[i] == src.label);
+    CHECK(static_cast<std::uint8_t>(np[1 + i]) == src.version);
+  }
+  // fn on our own responder agrees with findNodes.
+  const auto direct = us.findNodes(target, 21, peers, learned);
+  REQUIRE(direct.size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) CHECK(direct[i].key == got[i]);
+}
+
+TEST_CASE("fn never lists the answering node, nodes the asker cannot talk to, or nodes without a path") {
+  const auto keys = fcKeys(6);
+  const DhtResponder us(keys[0], 21);
+  const std::vector<DhtNode> peers{{keys[0], 0x13, 21},   // ourselves, somehow
+                                   {keys[1], 0x15, 19},   // too old for a v21 asker
+                                   {keys[2], 0x17, 0},    // version unknown
+                                   {keys[3], 0, 21},      // no path
+                                   {keys[4], 0x19, 22}};
+  const std::vector<DhtNode> learned{{keys[4], 0x1553, 22}, {keys[5], 0x153, 20}};
+  const auto r = us.handle(bytesOf(fnQuery(crypto::addressOf(keys[0]))), 0x13, peers, learned);
+  const auto got = keysIn(r.reply);
+  REQUIRE(got.size() == 2);
+  CHECK(std::find(got.begin(), got.end(), keys[4]) != got.end());
+  CHECK(std::find(got.begin(), got.end(), keys[5]) != got.end());
+  // keys[4] is both a peer and learned: its peer label is the one given.
+  const auto labels = labelsIn(r.reply);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (got[i] == keys[4]) CHECK(labels[i] == 0x19);
+  }
+  // A target that is not 16 bytes gets the bare reply.
+  const std::string shortTar = query("2:eii0e1:pi21e1:q2:fn3:tar8:" + std::string(8, 'a') + "4:txid1:t");
+  CHECK_FALSE(has(us.handle(bytesOf(shortTar), 0x13, peers, learned).reply, "n"));
+}
+
+TEST_CASE("fn labels are widened to the width of the asker's first director, and unfit labels left out") {
+  const auto keys = fcKeys(4);
+  const DhtResponder us(keys[0], 21);
+  // We reach the asker through a 7-bit director (0x96): every 4-bit first
+  // director is re-encoded as 7 bits (NumberCompress_getLabelFor).
+  const std::vector<DhtNode> peers{{keys[1], 0x13, 21}, {keys[2], 0x15, 21}};
+  const std::vector<DhtNode> learned{{keys[3], std::uint64_t{1} << 57 | 0x5, 21}};  // 57 bits: no room to widen
+  const auto r = us.handle(bytesOf(fnQuery(crypto::addressOf(keys[1]))), 0x96, peers, learned);
+  const auto got = keysIn(r.reply);
+  const auto labels = labelsIn(r.reply);
+  REQUIRE(got.size() == 2);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const std::uint64_t original = got[i] == keys[1] ? 0x13 : 0x15;
+    CHECK(labels[i] == switching::v358::labelFor(original, 0x96));
+    CHECK(switching::v358::bitsForLabel(labels[i]) == 7);
+  }
+  CHECK(at(r.reply, "np").asString().size() == 3);
+}
+
+TEST_CASE("a find-node query carries q, tar, the txid, our version, our scheme and the label's form") {
+  crypto::Ip6 t{};
+  t.fill(0xfc);
+  const Value q = responder().findNodeQuery("00s1234", t, 0x96);
+  CHECK(wire::bencodeEncode(q) == query("2:eii1e2:es5:" + kScheme + "1:pi21e1:q2:fn3:tar16:" +
+                                        std::string(16, '\xfc') + "4:txid7:00s1234"));
+  CHECK(responder().handle(q, 0x13, {}).verdict == DhtVerdict::kReply);
 }

@@ -55,17 +55,18 @@ DhtResponder::DhtResponder(const crypto::PublicKey& ourKey, std::uint32_t ourVer
 }
 
 DhtResult DhtResponder::handle(std::span<const std::uint8_t> payload, std::uint64_t returnPath,
-                               std::span<const DhtNode> peers) const {
+                               std::span<const DhtNode> peers, std::span<const DhtNode> learned) const {
   if (payload.size() > kMaxDhtMessageSize) return dropped(DhtDrop::kTooLong);
   wire::BencodeLimits limits;
   limits.allowTrailingBytes = true;  // the DHT logs them and reads on
   auto decoded =
       wire::bencodeDecode(std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()), limits);
   if (!decoded) return dropped(DhtDrop::kBadBencode);
-  return handle(std::move(decoded).value(), returnPath, peers);
+  return handle(std::move(decoded).value(), returnPath, peers, learned);
 }
 
-DhtResult DhtResponder::handle(Value message, std::uint64_t returnPath, std::span<const DhtNode> peers) const {
+DhtResult DhtResponder::handle(Value message, std::uint64_t returnPath, std::span<const DhtNode> peers,
+                               std::span<const DhtNode> learned) const {
   DhtResult r;
   if (!message.isDict()) {
     r.drop = DhtDrop::kNotDict;
@@ -82,7 +83,7 @@ DhtResult DhtResponder::handle(Value message, std::uint64_t returnPath, std::spa
     r.verdict = DhtVerdict::kIgnored;
   } else {
     r.verdict = DhtVerdict::kReply;
-    r.reply = replyTo(d, returnPath, peers);
+    r.reply = replyTo(d, r.senderVersion, returnPath, peers, learned);
   }
   r.message = std::move(message);
   return r;
@@ -110,18 +111,23 @@ DhtDrop DhtResponder::check(const Dict& d, std::uint32_t& version) const {
   return DhtDrop::kNone;
 }
 
-Value DhtResponder::replyTo(const Dict& query, std::uint64_t returnPath, std::span<const DhtNode> peers) const {
+Value DhtResponder::replyTo(const Dict& query, std::uint32_t askerVersion, std::uint64_t returnPath,
+                           std::span<const DhtNode> peers, std::span<const DhtNode> learned) const {
   Dict reply;
   // Echoed byte for byte: the asker routes the reply by its txid prefix.
   reply.add("txid", Value(*stringAt(query, "txid")));
   addCommon(reply, returnPath);
   const std::string& q = *stringAt(query, "q");
   const std::string* tar = stringAt(query, "tar");
-  // fn and nh would answer from a node store, which we do not have yet: an
-  // empty list is a bare reply. So is any unknown query.
+  // nh would need a best-path tree, which we do not keep: like an empty
+  // list, that is a bare reply. So is any unknown query.
   if (q == "gp" && tar != nullptr && tar->size() == kGetPeersTargetSize) {
     const auto start = wire::loadBe64(reinterpret_cast<const std::uint8_t*>(tar->data()));
     addNodes(reply, getPeers(start, peers), returnPath);
+  } else if (q == "fn" && tar != nullptr && tar->size() == kSearchTargetSize) {
+    crypto::Ip6 target{};
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(tar->data()), target.size(), target.begin());
+    addNodes(reply, findNodes(target, askerVersion, peers, learned), returnPath);
   }
   return Value(std::move(reply));
 }
@@ -135,18 +141,42 @@ void DhtResponder::addCommon(Dict& d, std::uint64_t label) const {
 }
 
 void DhtResponder::addNodes(Dict& d, std::span<const DhtNode> nodes, std::uint64_t returnPath) const {
-  if (nodes.empty()) return;  // cjdns leaves out an empty list
   std::string n;
+  std::vector<std::uint32_t> versions;
   for (const DhtNode& node : nodes) {
-    n.append(reinterpret_cast<const char*>(node.key.data()), node.key.size());
     // The asker splices this label onto its path to us, whose first hop is
     // our director for the way back: that hop must not be the wider one.
+    // Widening shifts the rest up by at most 6 bits; a label that would
+    // not fit any more is left out rather than sent truncated.
+    const unsigned grow = switching::v358::bitsForLabel(returnPath) > switching::v358::bitsForLabel(node.label)
+                              ? switching::v358::bitsForLabel(returnPath) - switching::v358::bitsForLabel(node.label)
+                              : 0;
+    if (switching::labelLog2(node.label) + static_cast<int>(grow) > switching::kMaxLabelLog2) continue;
+    n.append(reinterpret_cast<const char*>(node.key.data()), node.key.size());
     std::array<std::uint8_t, 8> label{};
     wire::storeBe64(label.data(), switching::v358::labelFor(node.label, returnPath));
     n.append(reinterpret_cast<const char*>(label.data()), label.size());
+    versions.push_back(node.version);
   }
+  if (versions.empty()) return;  // cjdns leaves out an empty list
   d.add("n", Value(std::move(n)));
-  d.add("np", Value(versionList(nodes)));
+  d.add("np", Value(serializeVersionList(versions)));
+}
+
+std::vector<DhtNode> DhtResponder::findNodes(const crypto::Ip6& target, std::uint32_t askerVersion,
+                                             std::span<const DhtNode> peers, std::span<const DhtNode> learned) const {
+  // Peers first, so that a node both a peer and learned keeps its peer label.
+  std::vector<DhtNode> all;
+  all.reserve(peers.size() + learned.size());
+  all.insert(all.end(), peers.begin(), peers.end());
+  all.insert(all.end(), learned.begin(), learned.end());
+  ClosestFilter filter;
+  filter.exclude = &ourKey_;
+  filter.compatibleWith = askerVersion;
+  std::vector<DhtNode> found = closestNodes(target, all, kMaxNodesPerReply, filter);
+  // NodeStore_getClosestNodes fills its list from the end: closest last.
+  std::reverse(found.begin(), found.end());
+  return found;
 }
 
 std::vector<DhtNode> DhtResponder::getPeers(std::uint64_t startLabel, std::span<const DhtNode> peers) const {
@@ -169,20 +199,24 @@ std::vector<DhtNode> DhtResponder::getPeers(std::uint64_t startLabel, std::span<
 }
 
 std::string DhtResponder::versionList(std::span<const DhtNode> nodes) {
-  std::size_t width = 1;
-  for (const DhtNode& n : nodes) {
-    while (width < 4 && n.version >= (std::uint64_t{1} << (8 * width)) - 1) ++width;
-  }
-  std::string out(1, static_cast<char>(width));
-  for (const DhtNode& n : nodes) {
-    for (std::size_t i = width; i-- > 0;) out.push_back(static_cast<char>((n.version >> (8 * i)) & 0xff));
-  }
-  return out;
+  std::vector<std::uint32_t> versions;
+  versions.reserve(nodes.size());
+  for (const DhtNode& n : nodes) versions.push_back(n.version);
+  return serializeVersionList(versions);
 }
 
 Value DhtResponder::pingQuery(std::string txid, std::uint64_t label) const {
   Dict d;
   d.add("q", Value(std::string("pn")));
+  d.add("txid", Value(std::move(txid)));
+  addCommon(d, label);
+  return Value(std::move(d));
+}
+
+Value DhtResponder::findNodeQuery(std::string txid, const crypto::Ip6& target, std::uint64_t label) const {
+  Dict d;
+  d.add("q", Value(std::string("fn")));
+  d.add("tar", Value(std::string(reinterpret_cast<const char*>(target.data()), target.size())));
   d.add("txid", Value(std::move(txid)));
   addCommon(d, label);
   return Value(std::move(d));

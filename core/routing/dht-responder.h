@@ -5,13 +5,14 @@
 // up with a CJDHT "pn" query, and that ping carries its inner CryptoAuth
 // Hello: answering it is what completes end-to-end sessions with us. This
 // class checks an incoming CJDHT message the way the old cjdns DHT does,
-// answers queries (pn; gp from our direct peers; fn and nh with no nodes
-// yet), and hands everything else back for a future pathfinder.
+// answers queries (pn; gp from our direct peers; fn from our peers and the
+// nodes the pathfinder learned; nh with no node), and hands replies back for
+// the pathfinder. It also builds the queries the pathfinder sends.
 //
 // The caller decodes nothing and sends nothing: it passes the payload that
 // followed the DataHeader (content type 256), the label it reaches the sender
-// by, and our current peers; it sends the reply dict back over the session
-// and tells the session manager the sender's version.
+// by, our current peers and the learned nodes; it sends the reply dict back
+// over the session and tells the session manager the sender's version.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/crypto/keys.h"
+#include "core/routing/node-list.h"
 #include "core/util/value.h"
 
 namespace cjdns::routing {
@@ -29,16 +31,10 @@ namespace cjdns::routing {
 inline constexpr std::size_t kMaxDhtMessageSize = 1536;
 /// Messages from older nodes are dropped (Version_isCompatible in v21+).
 inline constexpr std::uint32_t kMinDhtVersion = 20;
-/// Nodes in one gp reply (RouterModule_K).
+/// Nodes in one fn or gp reply (RouterModule_K).
 inline constexpr std::size_t kMaxNodesPerReply = 8;
-
-/// A node as a DHT reply lists it: key, our label for it, its version.
-struct DhtNode {
-  crypto::PublicKey key{};
-  std::uint64_t label = 0;
-  std::uint32_t version = 0;
-  friend bool operator==(const DhtNode&, const DhtNode&) = default;
-};
+/// A fn/nh target: an IPv6 address (Address_SEARCH_TARGET_SIZE).
+inline constexpr std::size_t kSearchTargetSize = 16;
 
 enum class DhtVerdict {
   kReply,     ///< a query: send `reply` back to the sender
@@ -77,15 +73,25 @@ class DhtResponder {
 
   /// `payload`: what followed the DataHeader. `returnPath`: our label for
   /// the sender (the session's return path). `peers`: our direct peers
-  /// with our labels for them, for gp.
+  /// with our labels for them, for gp and fn. `learned`: other nodes we
+  /// know a path to (our labels), for fn.
   DhtResult handle(std::span<const std::uint8_t> payload, std::uint64_t returnPath,
-                   std::span<const DhtNode> peers) const;
+                   std::span<const DhtNode> peers, std::span<const DhtNode> learned = {}) const;
   /// The same for a message that is already decoded.
-  DhtResult handle(util::Value message, std::uint64_t returnPath, std::span<const DhtNode> peers) const;
+  DhtResult handle(util::Value message, std::uint64_t returnPath, std::span<const DhtNode> peers,
+                   std::span<const DhtNode> learned = {}) const;
 
   /// A ping query to a node we reach by `label`. cjdns v20 answers a txid
   /// starting with '1' from its subnode code, so start it with '0'.
   util::Value pingQuery(std::string txid, std::uint64_t label) const;
+  /// A find-node query for `target` to a node we reach by `label`.
+  util::Value findNodeQuery(std::string txid, const crypto::Ip6& target, std::uint64_t label) const;
+
+  /// The fn selection (upper.md 1.8): of the peers and learned nodes, the
+  /// (up to) 8 nearest to `target` by the DHT distance, farthest first, never
+  /// this node, only versions compatible with the asker's (0: any).
+  std::vector<DhtNode> findNodes(const crypto::Ip6& target, std::uint32_t askerVersion,
+                                 std::span<const DhtNode> peers, std::span<const DhtNode> learned) const;
 
   /// The gp selection (upper.md 1.8): this node (label 1) and the one-hop
   /// peers at or above the start label, the (up to) 8 nearest to it, farthest first.
@@ -99,7 +105,8 @@ class DhtResponder {
 
  private:
   DhtDrop check(const util::Dict& d, std::uint32_t& version) const;
-  util::Value replyTo(const util::Dict& query, std::uint64_t returnPath, std::span<const DhtNode> peers) const;
+  util::Value replyTo(const util::Dict& query, std::uint32_t askerVersion, std::uint64_t returnPath,
+                      std::span<const DhtNode> peers, std::span<const DhtNode> learned) const;
   void addCommon(util::Dict& d, std::uint64_t label) const;
   void addNodes(util::Dict& d, std::span<const DhtNode> nodes, std::uint64_t returnPath) const;
 

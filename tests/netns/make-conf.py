@@ -3,10 +3,11 @@
 --cleanconf JSON on stdin): one UDP interface bound to BIND, admin on
 127.0.0.1:ADMINPORT, beacons off, no TUN, an optional connectTo entry.
 
-usage: make-conf.py BIND ADMINPORT [PEER_ADDR PEER_PUBKEY PASSWORD LOGIN] < clean.json
+usage: make-conf.py BIND ADMINPORT [PEER_ADDR PEER_PUBKEY PASSWORD LOGIN]... < clean.json
 Prints the config; the node's public key, password and address go to stderr
 as "pubkey=<key> password=<pw> ipv6=<addr>" for the test to use. With
-CJDNS_TEST_TUN=1 the node gets a TUN device."""
+CJDNS_TEST_TUN=1 the node gets a TUN device. Each further group of four
+arguments adds one more connectTo entry (LOGIN may be "" for none)."""
 import json
 import os
 import sys
@@ -17,8 +18,12 @@ conf["interfaces"] = {"UDPInterface": [{"bind": bind, "connectTo": {}}]}
 conf["admin"] = {"bind": "127.0.0.1:%d" % admin_port, "password": "NONE"}
 # No TUN unless asked (CJDNS_TEST_TUN=1): most tests only need peering.
 conf["router"] = {"interface": {"type": "TUNInterface"}} if os.environ.get("CJDNS_TEST_TUN") == "1" else {}
-if len(sys.argv) >= 7:
-    peer, key, password, login = sys.argv[3:7]
+peers = sys.argv[3:]
+if len(peers) % 4 != 0:
+    # As before: an incomplete group is ignored (said on stderr).
+    print("make-conf.py: ignoring an incomplete peer group %r" % peers[len(peers) - len(peers) % 4:], file=sys.stderr)
+for i in range(0, len(peers) - len(peers) % 4, 4):
+    peer, key, password, login = peers[i:i + 4]
     conf["interfaces"]["UDPInterface"][0]["connectTo"][peer] = {
         "password": password, "publicKey": key, "peerName": "peer-" + peer,
         **({"login": login} if login else {}),
