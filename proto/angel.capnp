@@ -20,6 +20,7 @@ struct AngelToCore {
     shutdown @1 :Void;                # any phase: exit cleanly now
     relayPacket @2 :PacketFrame;      # RUNNING, relay path only: a packet read from the TUN
     reply @3 :Reply;                  # the answer to one CoreToAngel request
+    attachAdmin @4 :Void;             # RUNNING: a new channel to a restarted admin bridge (fd attached)
   }
 }
 
@@ -50,6 +51,7 @@ struct FdRole {
     tun @0 :Void;
     udp @1 :UInt32;                   # index into config.udpInterfaces
     eth @2 :Text;                     # device name of an ETHInterface socket
+    admin @3 :Void;                   # the core's end of its channel to the admin bridge
   }
 }
 

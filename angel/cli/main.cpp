@@ -269,16 +269,46 @@ int openTun(proto::CoreConfig::Reader cfg, spdlog::logger& log) {
 
 /// Where cjdns-core is: --core, else beside this executable (build tree,
 /// or a package that puts both in one directory), else the installed path.
-std::string findCore(const Options& o) {
-  if (!o.corePath.empty()) return o.corePath;
+std::string findHelper(const char* name, const std::string& installedPath) {
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
     std::string dir(self, static_cast<std::size_t>(n));
     dir.resize(dir.rfind('/') + 1);
-    if (::access((dir + "cjdns-core").c_str(), X_OK) == 0) return dir + "cjdns-core";
+    if (::access((dir + name).c_str(), X_OK) == 0) return dir + name;
   }
-  return CJDNS_CORE_INSTALLED_PATH;
+  return installedPath;
+}
+
+std::string findCore(const Options& o) {
+  if (!o.corePath.empty()) return o.corePath;
+  return findHelper("cjdns-core", CJDNS_CORE_INSTALLED_PATH);
+}
+
+/// The admin bridge lives beside the core.
+std::string findAdmin(const std::string& corePath) {
+  std::string installed = corePath.substr(0, corePath.rfind('/') + 1) + "cjdns-admin";
+  if (::access(installed.c_str(), X_OK) == 0) return installed;
+  return findHelper("cjdns-admin", installed);
+}
+
+/// Binds admin.bind for the bridge (as cjdns, a taken port means another
+/// node runs: a clear error, nothing started).
+int openAdminSocket(proto::CoreConfig::Reader cfg, spdlog::logger& log) {
+  util::HostPort hp;
+  auto b = cfg.getAdmin().getBind();
+  hp.isIpv6 = b.getIp().size() == 16;
+  std::memcpy(hp.ip.data(), b.getIp().begin(), std::min<std::size_t>(b.getIp().size(), hp.ip.size()));
+  hp.port = b.getPort();
+  std::string err;
+  int fd = iface::UdpSocket::openBound(hp, err);
+  if (fd < 0) {
+    log.error("admin.bind {}: {}{}", hp.toString(), err,
+              err.find("in use") != std::string::npos ? " (is another cjdroute running?)" : "");
+    return -1;
+  }
+  log.info("admin API on {}", iface::UdpSocket(::dup(fd)).localAddress().toString());
+  return fd;
 }
 
 /// systemd's readiness protocol (sd_notify), without libsystemd: one
@@ -358,10 +388,17 @@ int run(const Options& o) {
                ifacectl::kTunPath);
     return 1;
   }
+  const std::string adminPath = findAdmin(corePath);
+  const bool haveAdmin = ::access(adminPath.c_str(), X_OK) == 0;
+  if (!haveAdmin) log->warn("no admin API: cannot run the admin bridge {}", adminPath);
   auto fds = openUdpSockets(cfg, *log);
   if (!fds) return 1;
   angel::HostFds host;
   host.udpFds = std::move(*fds);
+  if (haveAdmin) {
+    host.adminUdpFd = openAdminSocket(cfg, *log);
+    if (host.adminUdpFd < 0) return 1;
+  }
   if (wantTun) {
     int tunFd = openTun(cfg, *log);
     if (tunFd < 0) return 1;
@@ -385,6 +422,7 @@ int run(const Options& o) {
   }
   angel::SupervisorOptions opt;
   opt.corePath = corePath;
+  opt.adminPath = haveAdmin ? adminPath : "";
   opt.relayTun = o.tunRelay;
   opt.coreArgs = o.coreArgs;
   opt.onReady = [&readyFd, &log] {

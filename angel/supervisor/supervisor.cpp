@@ -108,10 +108,12 @@ struct Supervisor::Impl {
       : cfg_(cfg), fds_(std::move(fds)), log_(std::move(log)), opt_(std::move(opt)), backoffMs_(opt_.firstBackoffMs) {}
 
   ~Impl() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
+    std::vector<pid_t> children = adminReplaced_;
+    for (pid_t p : {pid_, adminPid_}) {
+      if (p > 0) children.push_back(p);
     }
+    for (pid_t p : children) ::kill(p, SIGKILL);
+    for (pid_t p : children) ::waitpid(p, nullptr, 0);
   }
 
   int run() {
@@ -127,9 +129,11 @@ struct Supervisor::Impl {
     loop_.onSignal(SIGHUP, [this] { log_->info("SIGHUP ignored (the config is read once, at start)"); });
     loop_.onSignal(SIGUSR1, [this] {
       if (pid_ > 0) ::kill(pid_, SIGUSR1);
-      log_->info("status angel cores={} crashes={} violations={} relayToCore={} relayToHost={} relayDrops={}",
-                 stats_.coresStarted, stats_.crashes, stats_.violations, stats_.relayToCore, stats_.relayToHost,
-                 stats_.relayDrops);
+      if (adminPid_ > 0) ::kill(adminPid_, SIGUSR1);
+      log_->info("status angel cores={} crashes={} violations={} adminBridges={} adminCrashes={} relayToCore={} "
+                 "relayToHost={} relayDrops={}",
+                 stats_.coresStarted, stats_.crashes, stats_.violations, stats_.adminStarted, stats_.adminCrashes,
+                 stats_.relayToCore, stats_.relayToHost, stats_.relayDrops);
     });
     if (opt_.relayTun && fds_.tunFd >= 0) loop_.onReadable(fds_.tunFd, [this] { relayFromHost(); });
     spawn();
@@ -139,19 +143,15 @@ struct Supervisor::Impl {
 
   // ---- spawning ----
 
-  void spawn() {
-    if (stopping_) return;
-    auto pair = ipc::Channel::pair(channelLimits());
-    if (!pair.ok()) return giveUp("cannot create the IPC channel: " + pair.error().message);
+  /// Forks and execs `path` with `fds` placed at 3, 4, ... and nothing else
+  /// inherited beyond stdio (stdin is /dev/null). Returns the pid or -1.
+  pid_t spawnProcess(const std::string& path, std::vector<std::string> args, const std::vector<int>& fds) {
     int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    std::vector<std::string> args{"cjdns-core", "--ipc-fd", "3"};
-    args.insert(args.end(), opt_.coreArgs.begin(), opt_.coreArgs.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int childEnd = pair->second.fd();
     const pid_t self = ::getpid();
-
+    const int nfds = static_cast<int>(fds.size());
     // No signal handler may run in the child before exec: it would write to
     // libevent's signal pipe, which the parent shares.
     sigset_t all, old;
@@ -162,22 +162,41 @@ struct Supervisor::Impl {
       // Only async-signal-safe calls until exec.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != self) ::_exit(1);
-      if (childEnd == 3) {
-        ::fcntl(3, F_SETFD, 0);
-      } else if (::dup2(childEnd, 3) != 3) {
-        ::_exit(126);
+      int high[8];
+      for (int i = 0; i < nfds && i < 8; ++i) {
+        high[i] = ::fcntl(fds[static_cast<std::size_t>(i)], F_DUPFD_CLOEXEC, 64);  // out of the way first
+        if (high[i] < 0) ::_exit(126);
+      }
+      for (int i = 0; i < nfds && i < 8; ++i) {
+        if (::dup2(high[i], 3 + i) != 3 + i) ::_exit(126);  // dup2 clears close-on-exec
       }
       if (devnull >= 0) ::dup2(devnull, 0);
-      ::syscall(SYS_close_range, 4u, ~0u, 0u);  // exactly one inherited fd beyond stdio
-      for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
+      ::syscall(SYS_close_range, static_cast<unsigned>(3 + nfds), ~0u, 0u);  // nothing else inherited
+      for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
-      ::execv(opt_.corePath.c_str(), argv.data());
+      ::execv(path.c_str(), argv.data());
       ::_exit(127);
     }
     int forkErr = errno;
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     if (devnull >= 0) ::close(devnull);
-    if (pid < 0) return giveUp(std::string("fork: ") + std::strerror(forkErr));
+    if (pid < 0) log_->error("fork: {}", std::strerror(forkErr));
+    return pid;
+  }
+
+  void spawn() {
+    if (stopping_) return;
+    auto pair = ipc::Channel::pair(channelLimits());
+    if (!pair.ok()) return giveUp("cannot create the IPC channel: " + pair.error().message);
+    std::optional<std::pair<ipc::Channel, ipc::Channel>> adminPair;
+    if (adminEnabled()) {
+      auto ap = ipc::Channel::pair(adminLimits());
+      if (ap.ok()) adminPair.emplace(std::move(ap.value()));
+    }
+    std::vector<std::string> args{"cjdns-core", "--ipc-fd", "3"};
+    args.insert(args.end(), opt_.coreArgs.begin(), opt_.coreArgs.end());
+    pid_t pid = spawnProcess(opt_.corePath, std::move(args), {pair->second.fd()});
+    if (pid < 0) return giveUp("cannot start the core");
 
     pid_ = pid;
     ++stats_.coresStarted;
@@ -195,10 +214,12 @@ struct Supervisor::Impl {
       if (phase_.phase != Phase::kRunning) violation("did not reach RUNNING within " +
                                                      std::to_string(opt_.startTimeoutMs) + " ms");
     });
-    sendConfigure();
+    sendConfigure(adminPair ? adminPair->second.fd() : -1);
+    // A new core means a new bridge: the old one's channel ended with the old core.
+    if (adminPair) startAdmin(std::move(adminPair->first));
   }
 
-  void sendConfigure() {
+  void sendConfigure(int adminFd) {
     capnp::MallocMessageBuilder mb;
     auto c = mb.initRoot<proto::AngelToCore>().initConfigure();
     c.setConfig(cfg_);
@@ -206,11 +227,15 @@ struct Supervisor::Impl {
     c.setSandbox(sandboxMsg_.getRoot<proto::CoreSandbox>().asReader());
     std::vector<int> fds;
     const bool giveTun = fds_.tunFd >= 0 && !opt_.relayTun;
-    auto roles = c.initFds(static_cast<unsigned>(fds_.udpFds.size() + (giveTun ? 1 : 0)));
+    auto roles = c.initFds(static_cast<unsigned>(fds_.udpFds.size() + (giveTun ? 1 : 0) + (adminFd >= 0 ? 1 : 0)));
     unsigned i = 0;
     if (giveTun) {
       roles[i++].setTun();
       fds.push_back(fds_.tunFd);
+    }
+    if (adminFd >= 0) {
+      roles[i++].setAdmin();
+      fds.push_back(adminFd);
     }
     for (unsigned u = 0; u < fds_.udpFds.size(); ++u) {
       roles[i++].setUdp(u);
@@ -218,6 +243,61 @@ struct Supervisor::Impl {
     }
     auto r = channel_->send(mb, fds);
     if (!r.ok()) giveUp("cannot hand the config to the core: " + r.error().message);
+  }
+
+  // ---- the admin bridge ----
+
+  bool adminEnabled() const { return !opt_.adminPath.empty() && fds_.adminUdpFd >= 0; }
+
+  static ipc::Limits adminLimits() {
+    ipc::Limits l;
+    l.maxBytes = 256 * 1024;  // a peerStats or dumpTable answer for a big node
+    l.maxFds = 1;
+    l.traversalWords = 256 * 1024 / 8 * 4;
+    return l;
+  }
+
+  /// Starts a bridge on `end` (its side of a channel whose other side the
+  /// core has or is being given). An old bridge is ended first.
+  void startAdmin(ipc::Channel end) {
+    if (adminPid_ > 0) {
+      adminReplaced_.push_back(adminPid_);
+      ::kill(adminPid_, SIGTERM);
+      adminPid_ = -1;
+    }
+    auto sb = sandboxMsg_.getRoot<proto::CoreSandbox>().asReader();
+    std::vector<std::string> args{"cjdns-admin", "--core-fd", "3", "--udp-fd", "4"};
+    if (sb.getChangeUser()) {
+      args.insert(args.end(), {"--uid", std::to_string(sb.getUid()), "--gid", std::to_string(sb.getGid())});
+    }
+    if (sb.getChroot().size() > 0) args.insert(args.end(), {"--chroot", std::string(sb.getChroot())});
+    if (!sb.getSeccomp()) args.emplace_back("--no-seccomp");
+    pid_t pid = spawnProcess(opt_.adminPath, std::move(args), {end.fd(), fds_.adminUdpFd});
+    if (pid < 0) return;
+    adminPid_ = pid;
+    ++stats_.adminStarted;
+    log_->info("admin bridge started, pid {} ({})", pid, opt_.adminPath);
+  }
+
+  /// The bridge died on its own: a new one, with a new channel handed to the
+  /// running core (attachAdmin), after a backoff. The node keeps routing.
+  void adminExited(int status) {
+    adminPid_ = -1;
+    if (stopping_) return;
+    ++stats_.adminCrashes;
+    const auto delay = adminBackoffMs_;
+    adminBackoffMs_ = std::min(adminBackoffMs_ * 2, opt_.maxBackoffMs);
+    log_->warn("admin bridge {}; restarting it in {} ms", describeExit(status), delay);
+    loop_.after(delay, [this] {
+      if (stopping_ || adminPid_ > 0 || pid_ <= 0 || !channel_ || phase_.phase != Phase::kRunning) return;
+      auto ap = ipc::Channel::pair(adminLimits());
+      if (!ap.ok()) return;
+      capnp::MallocMessageBuilder mb(32);
+      mb.initRoot<proto::AngelToCore>().setAttachAdmin();
+      const int fd[] = {ap->second.fd()};
+      if (!channel_->send(mb, fd).ok()) return;
+      startAdmin(std::move(ap->first));
+    });
   }
 
   // ---- requests from the core ----
@@ -365,7 +445,13 @@ struct Supervisor::Impl {
       int status = 0;
       pid_t p = ::waitpid(-1, &status, WNOHANG);
       if (p <= 0) return;
-      if (p == pid_) coreExited(status);
+      if (p == pid_) {
+        coreExited(status);
+      } else if (p == adminPid_) {
+        adminExited(status);
+      } else {
+        std::erase(adminReplaced_, p);
+      }
     }
   }
 
@@ -407,6 +493,7 @@ struct Supervisor::Impl {
     if (stopping_) return;
     stopping_ = true;
     log_->info("{}: stopping the node", why);
+    if (adminPid_ > 0) ::kill(adminPid_, SIGTERM);
     if (pid_ <= 0) {
       loop_.stop();
       return;
@@ -444,6 +531,9 @@ struct Supervisor::Impl {
   node::EventLoop loop_;
   capnp::MallocMessageBuilder sandboxMsg_{64};
   pid_t pid_ = -1;
+  pid_t adminPid_ = -1;
+  std::vector<pid_t> adminReplaced_;  ///< old bridges being ended
+  std::uint64_t adminBackoffMs_ = 1000;
   std::optional<ipc::Channel> channel_;
   node::EventLoop::WatchId channelWatch_ = 0, startTimer_ = 0, stopTimer_ = 0;
   PhaseState phase_;

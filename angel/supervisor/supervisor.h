@@ -31,10 +31,12 @@ struct HostFds {
   int tunFd = -1;           ///< -1: no TUN
   std::string tunName;
   std::vector<int> udpFds;  ///< one per config.udpInterfaces, in order
+  int adminUdpFd = -1;      ///< bound to admin.bind; -1: no admin API
 };
 
 struct SupervisorOptions {
   std::string corePath;     ///< the cjdns-core executable
+  std::string adminPath;    ///< the cjdns-admin executable; "" = no admin bridge
   bool relayTun = false;    ///< keep the TUN fd here; packets cross the IPC
   unsigned maxCrashes = 5;  ///< more crashes than this within crashWindowMs: give up
   std::uint64_t crashWindowMs = 300000;
@@ -51,6 +53,8 @@ struct SupervisorStats {
   unsigned coresStarted = 0;
   unsigned crashes = 0;
   unsigned violations = 0;
+  unsigned adminStarted = 0;
+  unsigned adminCrashes = 0;
   std::uint64_t relayToCore = 0;
   std::uint64_t relayToHost = 0;
   std::uint64_t relayDrops = 0;

@@ -20,6 +20,11 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define CJDNS_LSAN 1
+#endif
+
 #include "core/ipc/channel.h"
 #include "core/node/event-loop.h"
 #include "core/node/node-runner.h"
@@ -100,6 +105,7 @@ int runCore(int ipcFd) {
   proto::CoreConfig::Reader cfg;
   std::vector<int> udpFds;
   int tunFd = -1;
+  ipc::Fd adminFd;  // the core's end of the channel to the admin bridge
   // Read the message inside a catch: a malformed one is an exception.
   kj::Maybe<kj::Exception> bad = kj::runCatchingExceptions([&] {
     msg = first.reader().getRoot<proto::AngelToCore>();
@@ -115,6 +121,9 @@ int runCore(int ipcFd) {
       if (r.isTun()) {
         KJ_REQUIRE(tunFd < 0, "two TUN fds");
         tunFd = fds[i].release();
+      } else if (r.isAdmin()) {
+        KJ_REQUIRE(!adminFd, "two admin channels");
+        adminFd = std::move(fds[i]);
       } else if (r.isUdp()) {
         KJ_REQUIRE(r.getUdp() < udpFds.size() && udpFds[r.getUdp()] < 0, "bad UDP fd index", r.getUdp());
         udpFds[r.getUdp()] = fds[i].release();
@@ -143,6 +152,11 @@ int runCore(int ipcFd) {
 
   // Everything the node needs exists now (event base, fds): enter the sandbox.
   auto sb = conf.getSandbox();
+#ifdef CJDNS_LSAN
+  // Test builds: LeakSanitizer's exit-time check needs ptrace and threads,
+  // which the sandbox forbids; check now (and only now) instead.
+  __lsan_do_leak_check();
+#endif
   if (auto r = sandbox::apply(planOf(sb)); !r.ok()) {
     log->error("sandbox: {}; not running without it", r.error().message);
     io.stopping("sandbox failed: " + r.error().message);
@@ -187,6 +201,12 @@ int runCore(int ipcFd) {
             if (relay) runner.fromHost(std::span<const std::uint8_t>(d.begin(), d.size()));
             break;
           }
+          case proto::AngelToCore::ATTACH_ADMIN:
+            if (in.fds().size() == 1) {
+              adminFd = std::move(in.fds()[0]);
+              log->info("admin bridge restarted: new channel attached");
+            }
+            break;
           case proto::AngelToCore::REPLY:
             if (m.getReply().isError()) log->warn("angel: {}", m.getReply().getError().cStr());
             break;

@@ -23,6 +23,7 @@ import json, sys
 c = json.load(sys.stdin)
 c["interfaces"] = {"UDPInterface": [{"bind": "127.0.0.1:0", "connectTo": {}}]}
 c["router"]["interface"] = {"type": "SocketInterface", "socketFullPath": "/nonexistent"}
+c["admin"]["bind"] = "127.0.0.1:0"  # never collide with a real node or a parallel test
 c.pop("noBackground", None)
 json.dump(c, sys.stdout)' > "$tmp/node.conf"
 
