@@ -46,6 +46,8 @@ struct PeerController::Peer {
   std::uint32_t filteredSincePing = 0;
   bool keyAnswered = false;  // our first packet under the peer's Key went out
   PeerCounters counters;
+  mutable RateWindow recvRate;  // advanced by reads too (peers(nowMs))
+  mutable RateWindow sendRate;
 };
 
 PeerController::PeerController(const crypto::PrivateKey& ourKey, const crypto::CryptoAuthUsers& users,
@@ -195,6 +197,7 @@ void PeerController::receiveFromLink(unsigned linkIface, const LinkAddress& from
     if (p == nullptr) return;
     p->counters.bytesIn += length;
     ++p->counters.packetsIn;
+    p->recvRate.add(nowMs, length);
     afterDecrypt(*p, msg, nowMs);
     if (find(linkIface, from) == p) sendPing(*p, nowMs);  // learn its version
     return;
@@ -207,6 +210,7 @@ void PeerController::receiveFromLink(unsigned linkIface, const LinkAddress& from
   }
   p->counters.bytesIn += length;
   ++p->counters.packetsIn;
+  p->recvRate.add(nowMs, length);
   // We sent the Hello and now hold the peer's Key: the handshake completes
   // with our first packet under it, so send one now rather than at the next
   // keepalive (seconds away). Once per handshake.
@@ -251,6 +255,7 @@ void PeerController::sendToSlot(unsigned slot, wire::Message& msg, std::uint64_t
   }
   p->counters.bytesOut += msg.length();
   ++p->counters.packetsOut;
+  p->sendRate.add(nowMs, msg.length());
 }
 
 void PeerController::sendPing(Peer& p, std::uint64_t nowMs) {
@@ -356,6 +361,45 @@ std::vector<PeerInfo> PeerController::peers() const {
   for (const Peer* p : bySlot_) {
     if (p != nullptr) out.push_back(info(*p));
   }
+  return out;
+}
+
+std::vector<PeerInfo> PeerController::peers(std::uint64_t nowMs) const {
+  std::vector<PeerInfo> out;
+  for (const Peer* p : bySlot_) {
+    if (p == nullptr) continue;
+    PeerInfo i = info(*p);
+    i.recvKbps = p->recvRate.kbps(nowMs);
+    i.sendKbps = p->sendRate.kbps(nowMs);
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+std::size_t PeerController::disconnectKey(const crypto::PublicKey& key) {
+  std::vector<Peer*> gone;
+  for (Peer* p : bySlot_) {
+    if (p != nullptr && p->session->herPublicKey() == key) gone.push_back(p);
+  }
+  for (Peer* p : gone) removePeer(p);
+  return gone.size();
+}
+
+std::size_t PeerController::resetPeering(const crypto::PublicKey* key) {
+  std::size_t n = 0;
+  for (Peer* p : bySlot_) {
+    if (p == nullptr || (key != nullptr && p->session->herPublicKey() != *key)) continue;
+    p->session->reset();
+    p->keyAnswered = false;
+    ++n;
+  }
+  return n;
+}
+
+std::vector<std::string> PeerController::linkNames() const {
+  std::vector<std::string> out;
+  out.reserve(links_.size());
+  for (const auto& l : links_) out.push_back(l.name);
   return out;
 }
 

@@ -23,6 +23,7 @@
 
 #include "core/crypto/crypto-auth.h"
 #include "core/iface/link-address.h"
+#include "core/iface/rate-window.h"
 #include "core/switch/control-message.h"
 #include "core/switch/control-responder.h"
 #include "core/switch/switch-core.h"
@@ -95,6 +96,10 @@ struct PeerInfo {
   std::uint64_t lastMessageMs = 0;
   PeerCounters counters;
   crypto::ReplayProtector::Stats replay;
+  /// Kilobits per 1024 ms over the last second (RateWindow); filled only by
+  /// peers(nowMs), 0 from peers().
+  std::uint32_t recvKbps = 0;
+  std::uint32_t sendKbps = 0;
 };
 
 /// Drops the controller counts for packets that never reached a peer.
@@ -149,7 +154,18 @@ class PeerController {
   bool disconnect(unsigned linkIface, const LinkAddress& address);
 
   std::vector<PeerInfo> peers() const;
+  /// The same with recvKbps/sendKbps measured up to `nowMs`.
+  std::vector<PeerInfo> peers(std::uint64_t nowMs) const;
   std::optional<PeerInfo> peerBySlot(unsigned slot) const;
+
+  // For the admin API (InterfaceController_*).
+  /// Forgets every peer with this key (on any link); returns how many.
+  std::size_t disconnectKey(const crypto::PublicKey& key);
+  /// Resets the link CryptoAuth session of every peer with this key, or of
+  /// every peer when `key` is null, so that it handshakes again; returns how many.
+  std::size_t resetPeering(const crypto::PublicKey* key);
+  /// The names given to addLinkInterface, by link interface id.
+  std::vector<std::string> linkNames() const;
   const PeerControllerCounters& counters() const { return counters_; }
   const PeerTimers& timers() const { return timers_; }
 

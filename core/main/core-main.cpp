@@ -16,6 +16,9 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +28,7 @@
 #define CJDNS_LSAN 1
 #endif
 
+#include "core/admin/admin-endpoint.h"
 #include "core/ipc/channel.h"
 #include "core/node/event-loop.h"
 #include "core/node/node-runner.h"
@@ -51,6 +55,8 @@ struct CoreIo {
   ipc::Channel channel;
   std::shared_ptr<spdlog::logger> log;
   std::uint64_t relayDrops = 0;
+  std::uint64_t nextRequestId = 1;
+  std::map<std::uint64_t, std::uint64_t> udpRequests;  ///< our request id -> the admin service's token
 
   bool send(const std::function<void(proto::CoreToAngel::Builder)>& fill) {
     capnp::MallocMessageBuilder mb(256);
@@ -92,7 +98,7 @@ sandbox::SandboxPlan planOf(proto::CoreSandbox::Reader s) {
 
 int runCore(int ipcFd) {
   auto log = spdlog::stderr_color_mt("core");
-  CoreIo io{ipc::Channel(ipc::Fd(ipcFd), angelLimits()), log};
+  CoreIo io{ipc::Channel(ipc::Fd(ipcFd), angelLimits()), log, 0, 1, {}};
 
   ipc::Received first;
   auto got = receiveBlocking(io.channel, first, kConfigureTimeoutMs);
@@ -150,8 +156,48 @@ int runCore(int ipcFd) {
     });
   }
 
-  // Everything the node needs exists now (event base, fds): enter the sandbox.
+  // The admin API: the service answers the bridge's typed requests.
   auto sb = conf.getSandbox();
+  std::string stopReason = "stopped";
+  std::unique_ptr<admin::AdminEndpoint> adminEp;
+  auto makeAdmin = [&](ipc::Fd channelFd) {
+    ipc::Channel ch(std::move(channelFd), admin::bridgeLimits());
+    if (adminEp) {
+      adminEp->replaceChannel(std::move(ch));
+      return;
+    }
+    admin::AdminContext ctx;
+    ctx.adminPassword = cfg.getAdmin().getPassword();
+    ctx.corePid = static_cast<std::uint32_t>(::getpid());
+    ctx.startedUnixMs = static_cast<std::uint64_t>(std::time(nullptr)) * 1000u;
+    ctx.noOpenFiles = sb.getNofiles();
+    ctx.stopNode = [&] {
+      stopReason = "Core_exit";
+      runner.stop("Core_exit from the admin API");
+    };
+    ctx.requestUdpSocket = [&io](std::uint64_t token, std::span<const std::uint8_t> ip,
+                                 std::uint16_t port) -> std::optional<std::string> {
+      const std::uint64_t id = io.nextRequestId++;
+      bool sent = io.send([&](proto::CoreToAngel::Builder m) {
+        m.setRequestId(id);
+        auto a = m.initOpenUdpInterface();
+        a.setIp(kj::arrayPtr(ip.data(), ip.size()));
+        a.setPort(port);
+      });
+      if (!sent) return std::string("cannot reach the angel");
+      io.udpRequests[id] = token;
+      return std::nullopt;
+    };
+    ctx.addUdpSocket = [&runner](int udpFd) -> std::variant<admin::AdminContext::UdpAdded, std::string> {
+      auto added = runner.addUdpSocket(udpFd);
+      return admin::AdminContext::UdpAdded{added.interfaceNumber, added.bindAddress};
+    };
+    adminEp = std::make_unique<admin::AdminEndpoint>(runner.loop(), runner.engine(), std::move(ctx), std::move(ch),
+                                                     log);
+  };
+  if (adminFd) makeAdmin(std::move(adminFd));
+
+  // Everything the node needs exists now (event base, fds): enter the sandbox.
 #ifdef CJDNS_LSAN
   // Test builds: LeakSanitizer's exit-time check needs ptrace and threads,
   // which the sandbox forbids; check now (and only now) instead.
@@ -168,7 +214,6 @@ int runCore(int ipcFd) {
             sb.getNoforks() ? ", no forks" : "", sb.getSeccomp() ? ", seccomp allow-list" : "");
   if (!io.send([](proto::CoreToAngel::Builder m) { m.setConfigured(); })) return 1;
 
-  std::string stopReason = "stopped";
   int status = 0;
   auto& loop = runner.loop();
   loop.onReadable(io.channel.fd(), [&] {
@@ -203,13 +248,28 @@ int runCore(int ipcFd) {
           }
           case proto::AngelToCore::ATTACH_ADMIN:
             if (in.fds().size() == 1) {
-              adminFd = std::move(in.fds()[0]);
+              makeAdmin(std::move(in.fds()[0]));
               log->info("admin bridge restarted: new channel attached");
             }
             break;
-          case proto::AngelToCore::REPLY:
-            if (m.getReply().isError()) log->warn("angel: {}", m.getReply().getError().cStr());
+          case proto::AngelToCore::REPLY: {
+            auto reply = m.getReply();
+            auto it = io.udpRequests.find(reply.getRequestId());
+            if (it == io.udpRequests.end()) {
+              if (reply.isError()) log->warn("angel: {}", reply.getError().cStr());
+              break;
+            }
+            const std::uint64_t token = it->second;
+            io.udpRequests.erase(it);
+            if (!adminEp) break;
+            if (reply.isUdpSocket() && in.fds().size() == 1) {
+              adminEp->service().udpSocketOpened(token, in.fds()[0].release());
+            } else {
+              adminEp->service().udpSocketFailed(
+                  token, reply.isError() ? std::string(reply.getError().cStr()) : "the angel sent no socket");
+            }
             break;
+          }
           default: log->warn("unexpected message from the angel ignored"); break;
         }
       });

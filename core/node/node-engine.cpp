@@ -1,6 +1,11 @@
 #include "core/node/node-engine.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <string>
 #include <variant>
 
@@ -20,7 +25,9 @@ NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface
     : peers_(key, users_, rng, switch_, *this, link, pool_, kProtocolVersion, timers),
       sessions_(key, rng, *this, *this),
       dht_(crypto::publicKeyOf(key), kProtocolVersion),
-      pathfinder_(crypto::publicKeyOf(key), dht_, *this) {
+      pathfinder_(crypto::publicKeyOf(key), dht_, *this),
+      pinger_(rng, crypto::publicKeyOf(key), kProtocolVersion),
+      routerQueries_(dht_) {
   responder_.version = kProtocolVersion;
   responder_.publicKey = crypto::publicKeyOf(key);
 }
@@ -30,10 +37,16 @@ void NodeEngine::tick(std::uint64_t nowMs) {
   learnPeers(nowMs);
   pathfinder_.tick(nowMs);
   sessions_.tick(nowMs);
+  tickAdmin(nowMs);
 }
 
 void NodeEngine::fromPeer(unsigned slot, wire::Message& msg, std::uint64_t nowMs) {
+  // Remembered while this packet is switched: an LLADDR query that reaches
+  // our router is answered with the address of the peer it came from.
+  const int outer = arrivalSlot_;
+  arrivalSlot_ = static_cast<int>(slot);
   dispatch(switch_.switchPacket(slot, msg), msg, nowMs);
+  arrivalSlot_ = outer;
 }
 
 void NodeEngine::dispatch(const switching::SwitchResult& r, wire::Message& msg, std::uint64_t nowMs) {
@@ -66,8 +79,36 @@ void NodeEngine::toRouter(wire::Message& msg, std::uint64_t nowMs) {
   }
 }
 
+namespace {
+
+/// LLADDR address form of a peer's UDP address (wire.md 10.2); nullopt for other links.
+std::optional<switching::LlAddr> llAddrOf(const iface::LinkAddress& a) {
+  if (a.family() == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr());
+    std::array<std::uint8_t, 4> ip{};
+    std::memcpy(ip.data(), &in->sin_addr, 4);
+    return switching::llAddrUdp4(ip, ntohs(in->sin_port));
+  }
+  if (a.family() == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a.sockaddrPtr());
+    std::array<std::uint8_t, 16> ip{};
+    std::memcpy(ip.data(), &in6->sin6_addr, 16);
+    return switching::llAddrUdp6(ip, ntohs(in6->sin6_port));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void NodeEngine::toControl(wire::Message& msg, std::uint64_t nowMs) {
-  auto h = switching::handleControl(msg, responder_);
+  // Only an LLADDR query needs the querier's link address: look it up then.
+  constexpr std::size_t kTypeAt = switching::SwitchHeader::kSize + 4 + 2;
+  std::optional<switching::LlAddr> querier;
+  if (arrivalSlot_ >= 0 && msg.length() >= kTypeAt + 2 &&
+      wire::loadBe16(msg.data() + kTypeAt) == static_cast<std::uint16_t>(switching::ControlType::kLlAddrQuery)) {
+    if (auto p = peers_.peerBySlot(static_cast<unsigned>(arrivalSlot_))) querier = llAddrOf(p->address);
+  }
+  auto h = switching::handleControl(msg, responder_, querier ? &*querier : nullptr);
   switch (h.disposition) {
     case switching::ControlDisposition::kReply:
       ++counters_.controlAnswered;
@@ -75,8 +116,11 @@ void NodeEngine::toControl(wire::Message& msg, std::uint64_t nowMs) {
       break;
     case switching::ControlDisposition::kForPinger: {
       switching::ControlPacket pkt;
-      if (switching::parseControlPacket(msg.bytes(), pkt) == switching::ControlParseStatus::kOk &&
-          peers_.handlePong(pkt, nowMs)) {
+      if (switching::parseControlPacket(msg.bytes(), pkt) != switching::ControlParseStatus::kOk) {
+        ++counters_.pongsUnmatched;
+      } else if (pinger_.onReply(pkt, nowMs)) {
+        ++counters_.switchPingReplies;
+      } else if (peers_.handlePong(pkt, nowMs)) {
         ++counters_.pongsMatched;
       } else {
         ++counters_.pongsUnmatched;
@@ -112,6 +156,9 @@ void NodeEngine::onSwitchError(const wire::Message& msg, std::uint64_t nowMs) {
   if (switching::parseControlPacket(msg.bytes(), pkt) != switching::ControlParseStatus::kOk) return;
   const auto* err = std::get_if<switching::ErrorBody>(&pkt.message.body);
   if (err == nullptr) return;
+  // An error about an admin switch ping ends that ping; the path it names
+  // is still reported below.
+  if (pinger_.onError(pkt, nowMs)) ++counters_.switchPingErrors;
   // The far end could not decrypt: its session was reset, the path is fine.
   if (err->code == static_cast<std::uint32_t>(switching::ErrorCode::kAuthentication)) {
     ++counters_.errorsAuth;
@@ -141,7 +188,11 @@ void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std
       std::any_of(peers.begin(), peers.end(), [&](const routing::DhtNode& p) { return p.key == d.key; });
   if (!isPeer) pathfinder_.heard({d.key, d.returnPath, r.senderVersion}, nowMs);
   if (r.verdict == routing::DhtVerdict::kNotQuery && r.message.isDict()) {
-    pathfinder_.onReply(d.key, d.returnPath, r.message.asDict(), nowMs);
+    if (routerQueries_.onReply(d.key, d.returnPath, r.senderVersion, r.message.asDict(), nowMs)) {
+      ++counters_.routerQueryReplies;
+    } else {
+      pathfinder_.onReply(d.key, d.returnPath, r.message.asDict(), nowMs);
+    }
   }
   if (r.verdict == routing::DhtVerdict::kReply) sendCjdht(d, r.senderVersion, r.reply, nowMs);
 }
@@ -190,6 +241,48 @@ void NodeEngine::nodeFound(const routing::DhtNode& node, std::uint64_t nowMs) {
 
 void NodeEngine::pathBroken(const routing::DhtNode& node, std::uint64_t nowMs) {
   sessions_.learnNode(node.key, node.label, node.version, nowMs, session::metric::kDeadLink);
+}
+
+switching::SwitchPinger::Started NodeEngine::switchPing(switching::SwitchPingKind kind, std::uint64_t label,
+                                                        std::span<const std::uint8_t> data, std::uint32_t timeoutMs,
+                                                        switching::SwitchPingCallback callback, std::uint64_t nowMs) {
+  auto m = pool_.acquire();
+  auto started = pinger_.start(kind, label, data, timeoutMs, nowMs, std::move(callback), *m);
+  if (started.error == switching::SwitchPinger::StartError::kNone) {
+    // From the router, as any packet it originates; a ping to ourselves
+    // (label 1) comes straight back through toControl.
+    const int outer = arrivalSlot_;
+    arrivalSlot_ = -1;
+    dispatch(switch_.switchPacket(SwitchCore::kRouterSlot, *m), *m, nowMs);
+    arrivalSlot_ = outer;
+  }
+  return started;
+}
+
+std::optional<std::uint32_t> NodeEngine::routerQuery(routing::RouterQueryKind kind, const routing::DhtNode& to,
+                                                     std::string target, std::uint32_t timeoutMs,
+                                                     routing::RouterQueryCallback callback, std::uint64_t nowMs) {
+  auto q = routerQueries_.start(kind, to, std::move(target), timeoutMs, nowMs, std::move(callback));
+  if (!q) return std::nullopt;
+  sendQuery(to, q->message, nowMs);
+  return q->id;
+}
+
+std::optional<routing::DhtNode> NodeEngine::knownNode(const crypto::Ip6& ip6) const {
+  for (const auto& p : directPeers()) {
+    if (crypto::addressOf(p.key) == ip6) return p;
+  }
+  return pathfinder_.lookup(ip6);
+}
+
+std::optional<routing::DhtNode> NodeEngine::knownNodeByLabel(std::uint64_t label) const {
+  for (const auto& p : directPeers()) {
+    if (p.label == label) return p;
+  }
+  for (const auto& n : pathfinder_.nodes()) {
+    if (n.label == label) return n;
+  }
+  return std::nullopt;
 }
 
 std::vector<routing::DhtNode> NodeEngine::directPeers() const {

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "core/crypto/crypto-auth-users.h"
@@ -15,10 +18,12 @@
 #include "core/iface/peer-controller.h"
 #include "core/routing/dht-responder.h"
 #include "core/routing/pathfinder.h"
+#include "core/routing/router-queries.h"
 #include "core/session/data-header.h"
 #include "core/session/session-manager.h"
 #include "core/switch/control-responder.h"
 #include "core/switch/switch-core.h"
+#include "core/switch/switch-pinger.h"
 #include "core/wire/message.h"
 
 namespace cjdns::node {
@@ -42,6 +47,9 @@ struct RouterCounters {
   std::uint64_t errorsPathBroken = 0; ///< of errorsReceived: handed to the pathfinder
   std::uint64_t nodesFound = 0;       ///< paths the pathfinder gave the session manager
   std::uint64_t dataUndelivered = 0;  ///< end-to-end traffic with no data handler set
+  std::uint64_t switchPingReplies = 0;  ///< control replies that answered an admin switch ping
+  std::uint64_t switchPingErrors = 0;   ///< switch errors that quoted an admin switch ping
+  std::uint64_t routerQueryReplies = 0; ///< CJDHT replies to admin router queries
 };
 
 class NodeEngine final : public iface::SwitchPort,
@@ -65,6 +73,33 @@ class NodeEngine final : public iface::SwitchPort,
   const routing::DhtResponder& dht() const { return dht_; }
   const routing::Pathfinder& pathfinder() const { return pathfinder_; }
   void setDataHandler(DataHandler h) { dataHandler_ = std::move(h); }
+
+  // ---- for the admin API (core/admin) ----
+  session::SessionManager& sessionManager() { return sessions_; }
+  const switching::SwitchPinger& switchPinger() const { return pinger_; }
+  const routing::RouterQueries& routerQueries() const { return routerQueries_; }
+  /// SwitchPinger_ping: builds the ping and sends it from our router; the
+  /// callback runs once (reply, switch error or timeout) from a later call.
+  switching::SwitchPinger::Started switchPing(switching::SwitchPingKind kind, std::uint64_t label,
+                                              std::span<const std::uint8_t> data, std::uint32_t timeoutMs,
+                                              switching::SwitchPingCallback callback, std::uint64_t nowMs);
+  bool cancelSwitchPing(std::uint32_t handle) { return pinger_.cancel(handle); }
+  /// RouterModule_pingNode/getPeers/findNode/nextHop: a CJDHT query to `to`
+  /// over its end-to-end session. nullopt when too many are out.
+  std::optional<std::uint32_t> routerQuery(routing::RouterQueryKind kind, const routing::DhtNode& to,
+                                           std::string target, std::uint32_t timeoutMs,
+                                           routing::RouterQueryCallback callback, std::uint64_t nowMs);
+  bool cancelRouterQuery(std::uint32_t id) { return routerQueries_.cancel(id); }
+  /// Our established direct peers with a known version (key, label, version).
+  std::vector<routing::DhtNode> peerNodes() const { return directPeers(); }
+  /// A node our router can address: a direct peer first, else a learned node.
+  std::optional<routing::DhtNode> knownNode(const crypto::Ip6& ip6) const;
+  std::optional<routing::DhtNode> knownNodeByLabel(std::uint64_t label) const;
+  /// Times out admin pings and queries; tick() does it too, this is for finer timers.
+  void tickAdmin(std::uint64_t nowMs) {
+    pinger_.tick(nowMs);
+    routerQueries_.tick(nowMs);
+  }
 
   /// Sends an end-to-end payload (content type: an IPv6 next header, or 257
   /// for IpTunnel) to a node; the session is set up first when needed.
@@ -111,8 +146,11 @@ class NodeEngine final : public iface::SwitchPort,
   session::SessionManager sessions_;
   routing::DhtResponder dht_;
   routing::Pathfinder pathfinder_;
+  switching::SwitchPinger pinger_;
+  routing::RouterQueries routerQueries_;
   DataHandler dataHandler_;
   std::uint32_t nextTxid_ = 0;
+  int arrivalSlot_ = -1;  ///< the peer slot of the packet being switched, for LLADDR answers
   RouterCounters counters_;
 };
 

@@ -144,6 +144,17 @@ struct NodeRunner::Impl {
     }
   }
 
+  NodeRunner::AddedUdp addUdpSocket(int fd) {
+    links_.sockets.emplace_back(fd);
+    const unsigned i = static_cast<unsigned>(links_.sockets.size() - 1);
+    NodeRunner::AddedUdp added;
+    added.bindAddress = links_.sockets[i].localAddress().toString();
+    added.interfaceNumber = engine_.peers().addLinkInterface("UDP/" + added.bindAddress);
+    loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
+    log_->info("UDPInterface {} added at run time (interface {})", added.bindAddress, added.interfaceNumber);
+    return added;
+  }
+
   void addInterfaces() {
     for (auto& s : links_.sockets) engine_.peers().addLinkInterface("UDP/" + s.localAddress().toString());
   }
@@ -271,7 +282,9 @@ NodeRunner::NodeRunner(proto::CoreConfig::Reader config, std::vector<int> udpFds
     : impl_(std::make_unique<Impl>(config, std::move(udpFds), tunFd, std::move(log), options)) {}
 NodeRunner::~NodeRunner() = default;
 EventLoop& NodeRunner::loop() { return impl_->loop_; }
+NodeEngine& NodeRunner::engine() { return impl_->engine_; }
 void NodeRunner::setTunWriter(TunWriter writer) { impl_->tunWriter_ = std::move(writer); }
+NodeRunner::AddedUdp NodeRunner::addUdpSocket(int fd) { return impl_->addUdpSocket(fd); }
 void NodeRunner::fromHost(std::span<const std::uint8_t> packet) { impl_->fromHost(packet); }
 int NodeRunner::run() { return impl_->run(); }
 void NodeRunner::stop(const char* why) { impl_->stop(why); }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "proto/config.capnp.h"
@@ -24,6 +25,7 @@ class logger;
 namespace cjdns::node {
 
 class EventLoop;
+class NodeEngine;
 
 struct RunnerOptions {
   /// How often peer states are compared and changes logged.
@@ -51,6 +53,8 @@ class NodeRunner {
 
   /// The loop the runner's watches live on; the caller may add its own.
   EventLoop& loop();
+  /// The node itself (for the admin API's AdminEndpoint).
+  NodeEngine& engine();
 
   /// Relay path: IPv6 packets for the host are handed to `writer` (which
   /// sends them to the angel) instead of being written to a TUN fd.
@@ -58,6 +62,14 @@ class NodeRunner {
   void setTunWriter(TunWriter writer);
   /// Relay path: one packet the host wrote to its TUN.
   void fromHost(std::span<const std::uint8_t> packet);
+
+  /// A UDP socket opened at run time (UDPInterface_new): it becomes the
+  /// next link interface. Takes the fd.
+  struct AddedUdp {
+    unsigned interfaceNumber = 0;
+    std::string bindAddress;  ///< as the kernel bound it, e.g. "0.0.0.0:41234"
+  };
+  AddedUdp addUdpSocket(int fd);
 
   /// Connects to the configured peers and runs until stop(). Returns 0.
   int run();

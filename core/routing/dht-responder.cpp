@@ -222,4 +222,13 @@ Value DhtResponder::findNodeQuery(std::string txid, const crypto::Ip6& target, s
   return Value(std::move(d));
 }
 
+Value DhtResponder::query(std::string q, std::string txid, std::string tar, std::uint64_t label) const {
+  Dict d;
+  d.add("q", Value(std::move(q)));
+  if (!tar.empty()) d.add("tar", Value(std::move(tar)));
+  d.add("txid", Value(std::move(txid)));
+  addCommon(d, label);
+  return Value(std::move(d));
+}
+
 }  // namespace cjdns::routing

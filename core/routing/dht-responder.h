@@ -87,6 +87,10 @@ class DhtResponder {
   /// A find-node query for `target` to a node we reach by `label`.
   util::Value findNodeQuery(std::string txid, const crypto::Ip6& target, std::uint64_t label) const;
 
+  /// Any query `q` ("gp", "nh", ...) with `tar` (omitted when empty) to a
+  /// node we reach by `label`, with our p, es and ei.
+  util::Value query(std::string q, std::string txid, std::string tar, std::uint64_t label) const;
+
   /// The fn selection (upper.md 1.8): of the peers and learned nodes, the
   /// (up to) 8 nearest to `target` by the DHT distance, farthest first, never
   /// this node, only versions compatible with the asker's (0: any).

@@ -49,6 +49,15 @@ std::optional<DhtNode> Pathfinder::lookup(const crypto::Ip6& ip6) const {
   return std::nullopt;
 }
 
+std::vector<Pathfinder::Entry> Pathfinder::table() const {
+  std::vector<Entry> out;
+  out.reserve(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    out.push_back(Entry{nodes_[i], meta_[i].ip6, meta_[i].lastSeenMs, meta_[i].verified, meta_[i].failures});
+  }
+  return out;
+}
+
 void Pathfinder::learn(const DhtNode& node, const crypto::Ip6& ip6, bool verified, std::uint64_t nowMs) {
   if (const auto i = indexOf(node.key)) {
     DhtNode& n = nodes_[*i];

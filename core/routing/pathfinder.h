@@ -130,6 +130,16 @@ class Pathfinder {
   /// The learned nodes, with our labels, for the responder's fn answers.
   std::span<const DhtNode> nodes() const { return nodes_; }
   std::optional<DhtNode> lookup(const crypto::Ip6& ip6) const;
+
+  /// One learned node with what the table knows of it (NodeStore_dumpTable).
+  struct Entry {
+    DhtNode node;
+    crypto::Ip6 ip6{};
+    std::uint64_t lastSeenMs = 0;
+    bool verified = false;  ///< it sent us a message along this label
+    unsigned failures = 0;  ///< lost queries in a row
+  };
+  std::vector<Entry> table() const;
   std::size_t activeSearches() const { return searches_.size(); }
   bool searching(const crypto::Ip6& target) const;
   std::size_t pendingQueries() const { return pending_.size(); }

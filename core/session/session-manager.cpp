@@ -528,6 +528,13 @@ std::optional<SessionStats> SessionManager::sessionFor(const crypto::Ip6& ip6) c
   return statsOf(*s);
 }
 
+bool SessionManager::resetSession(const crypto::Ip6& ip6) {
+  Session* s = find(ip6);
+  if (s == nullptr) return false;
+  s->ca.reset();
+  return true;
+}
+
 SessionStats SessionManager::statsOf(const Session& s) const {
   SessionStats st;
   st.ip6 = s.ip6;

@@ -176,6 +176,10 @@ class SessionManager {
   std::vector<std::uint32_t> handles() const;
   std::optional<SessionStats> sessionStats(std::uint32_t receiveHandle) const;
   std::optional<SessionStats> sessionFor(const crypto::Ip6& ip6) const;
+  /// SessionManager_resetCA: the session's CryptoAuth goes back to INIT (its
+  /// paths and handles stay), so the next packet starts a new handshake.
+  /// False if there is no session with that address.
+  bool resetSession(const crypto::Ip6& ip6);
   std::size_t sessionCount() const { return byIp6_.size(); }
   std::size_t bufferedCount() const { return buffer_.size(); }
   const SessionManagerCounters& counters() const { return counters_; }
