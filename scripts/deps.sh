@@ -7,7 +7,7 @@ build_pkgs=(g++ meson ninja-build pkg-config cmake
             libsodium-dev libevent-dev capnproto libcapnp-dev libspdlog-dev
             libseccomp-dev libcap-dev)
 # clang and its runtimes: the libFuzzer build; iproute2, ping: namespace tests.
-test_pkgs=(doctest-dev python3 iproute2 iputils-ping clang libclang-rt-14-dev gdb)
+test_pkgs=(doctest-dev python3 iproute2 iputils-ping clang libclang-rt-14-dev gdb nodejs npm)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
