@@ -32,9 +32,10 @@ netns_link u2 r 10.80.0.1 10.80.0.2
 # Our nodes.
 gen() { "$cjdroute" --genconf | "$cjdroute" --cleanconf; }
 gen > "$tmp/u2.json"
-python3 "$here/netns/make-conf.py" 10.80.0.1:7937 11234 < "$tmp/u2.json" > "$tmp/u2.conf" 2> "$tmp/u2.id"
+CJDNS_TEST_TUN=1 python3 "$here/netns/make-conf.py" 10.80.0.1:7937 11234 < "$tmp/u2.json" > "$tmp/u2.conf" 2> "$tmp/u2.id"
 u2key=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/u2.id")
 u2pw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/u2.id")
+u2ip=$(sed -n 's/.*ipv6=//p' "$tmp/u2.id")
 
 # The real node: its own genconf, beacons off, one UDP socket, logs to stdout.
 "$real" --genconf | "$real" --cleanconf > "$tmp/r.json"
@@ -102,6 +103,10 @@ desc="real cjdns has ESTABLISHED end-to-end sessions with both our nodes"; ok wa
 ping_ok() { netns_exec "$1" ping -6 -c 3 -i 0.3 -W 2 "$2" > "$tmp/ping-$1.txt" 2>&1; }
 desc="our node pings real cjdns's fc address through the TUNs"; ok wait_for 30 ping_ok u1 "$rip"
 desc="real cjdns pings our node's fc address through the TUNs"; ok wait_for 30 ping_ok r "$u1ip"
+# A chain ours - real cjdns - ours: U1 and U2 are not peers; U1 finds U2
+# by asking R (fn) and routes through R's switch.
+desc="our node pings our other node through real cjdns (ours - real - ours)"; ok wait_for 30 ping_ok u1 "$u2ip"
+desc="and back (U2 pings U1 through real cjdns)"; ok wait_for 30 ping_ok u2 "$u1ip"
 grep -h "rtt\|packets transmitted" "$tmp"/ping-*.txt 2>/dev/null | sed 's/^/# ping: /'
 desc="our dialling node learned version 21 from real cjdns's pongs"; ok version21 "$pu1" 10.79.0.2:7937 "$tmp/u1.log"
 desc="our dialled node learned version 21 from real cjdns's pongs"; ok version21 "$pu2" 10.80.0.2:7937 "$tmp/u2.log"
