@@ -540,3 +540,58 @@ TEST_CASE("a switch error for a learned path forgets it and marks the session's 
   CHECK(l.atC.size() == 1);
   CHECK(l.a.engine().pathfinder().activeSearches() == 0);
 }
+
+TEST_CASE("in a diamond, traffic finds the other way within 15 s when the middle node on its path dies") {
+  // A - B - D and A - C - D: A and D are not peers.
+  SimNet net;
+  SimNet::Node& a = net.add("10.0.1.1");
+  SimNet::Node& b = net.add("10.0.1.2");
+  SimNet::Node& c = net.add("10.0.1.3");
+  SimNet::Node& d = net.add("10.0.1.4");
+  for (SimNet::Node* n : {&b, &c, &d}) {
+    REQUIRE(n->engine().users().add("secret", "x") == crypto::CryptoAuthUsers::AddResult::kAdded);
+  }
+  connect(net, a, b, "secret", "x");
+  connect(net, a, c, "secret", "x");
+  connect(net, b, d, "secret", "x");
+  connect(net, c, d, "secret", "x");
+  net.pump();
+  net.run(5000);
+  std::size_t atD = 0, atA = 0;
+  d.engine().setDataHandler([&](const session::Delivery&, wire::Message&, std::uint64_t) { ++atD; });
+  a.engine().setDataHandler([&](const session::Delivery&, wire::Message&, std::uint64_t) { ++atA; });
+  auto send = [&](SimNet::Node& from, SimNet::Node& to) {
+    wire::Message m;
+    REQUIRE(m.append(textBytes("x")));
+    (void)from.engine().sendToNode(crypto::addressOf(to.publicKey()), session::content_type::kUdp, m, net.now);
+  };
+  for (int i = 0; i < 5; ++i) {
+    send(a, d);
+    send(d, a);
+    net.run(1000);
+  }
+  REQUIRE(atD >= 4);
+  REQUIRE(atA >= 4);
+  // Which middle node carries A's traffic to D? Kill that one.
+  const auto path = a.engine().sessions().sessionFor(crypto::addressOf(d.publicKey()));
+  REQUIRE(path);
+  std::size_t middle = 0;
+  for (const auto& p : a.engine().peers().peers()) {
+    if (switching::routesThrough(path->path, p.label)) middle = p.publicKey == b.publicKey() ? 1 : 2;
+  }
+  REQUIRE(middle != 0);
+  net.down.assign(4, false);
+  net.down[middle] = true;
+  const std::size_t dBefore = atD, aBefore = atA;
+  int recoveredAfter = -1;
+  for (int s = 1; s <= 40 && recoveredAfter < 0; ++s) {
+    send(a, d);
+    send(d, a);
+    net.run(1000);
+    if (atD > dBefore && atA > aBefore) recoveredAfter = s;
+  }
+  MESSAGE("recovered after ", recoveredAfter, " s");
+  CHECK(recoveredAfter > 0);
+  CHECK(recoveredAfter <= 15);  // link lost at 10 s of silence, then one search
+  CHECK(a.engine().routerCounters().peerLinksLost == 1);
+}

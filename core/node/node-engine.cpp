@@ -33,6 +33,7 @@ NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface
 }
 
 void NodeEngine::tick(std::uint64_t nowMs) {
+  lastTickMs_ = nowMs;
   peers_.tick(nowMs);
   learnPeers(nowMs);
   pathfinder_.tick(nowMs);
@@ -169,6 +170,7 @@ void NodeEngine::onSwitchError(const wire::Message& msg, std::uint64_t nowMs) {
   // packet was sent on (cjdns Pathfinder switchErr reads it the same way).
   ++counters_.errorsPathBroken;
   pathfinder_.pathFailed(pkt.returnPath(), nowMs);
+  sessions_.linkBroken(pkt.returnPath(), nowMs);
 }
 
 void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) {
@@ -285,19 +287,38 @@ std::optional<routing::DhtNode> NodeEngine::knownNodeByLabel(std::uint64_t label
   return std::nullopt;
 }
 
+bool NodeEngine::linkAlive(const iface::PeerInfo& p, std::uint64_t nowMs) {
+  if (p.state != iface::PeerState::kEstablished || p.version == 0) return false;
+  return nowMs <= p.lastMessageMs || nowMs - p.lastMessageMs <= kLinkLostAfterMs;
+}
+
 std::vector<routing::DhtNode> NodeEngine::directPeers() const {
   std::vector<routing::DhtNode> out;
   for (const auto& p : peers_.peers()) {
-    if (p.state == iface::PeerState::kEstablished && p.version != 0) out.push_back({p.publicKey, p.label, p.version});
+    if (linkAlive(p, lastTickMs_)) out.push_back({p.publicKey, p.label, p.version});
   }
   return out;
 }
 
 void NodeEngine::learnPeers(std::uint64_t nowMs) {
-  // Peers' versions come from their pongs; sessions with them need them.
   for (const auto& p : peers_.peers()) {
-    if (p.state == iface::PeerState::kEstablished && p.version != 0) {
+    // Peers' versions come from their pongs; sessions with them need them.
+    const unsigned slot = switching::v358::decodeSlot(p.label, switching::v358::bitsForLabel(p.label));
+    const bool alive = linkAlive(p, nowMs);
+    const bool silent = nowMs > p.lastMessageMs && nowMs - p.lastMessageMs > kLinkLostAfterMs;
+    const bool lost = silent && (p.state == iface::PeerState::kEstablished || p.state == iface::PeerState::kUnresponsive);
+    // Packets others route through a lost link get UNDELIVERABLE back.
+    switch_.setSlotDown(slot, lost);
+    if (alive) {
       sessions_.learnNode(p.publicKey, p.label, p.version, nowMs, session::metric::kDhtPeer);
+      lostPeerLinks_.erase(p.label);
+    } else if (lost && lostPeerLinks_.insert(p.label).second) {
+      // Every path through a silent peer is dead: say so once, so that
+      // sessions and learned nodes find another way now (well before the
+      // peer controller calls it UNRESPONSIVE at 20 s).
+      ++counters_.peerLinksLost;
+      sessions_.linkBroken(p.label, nowMs);
+      pathfinder_.pathFailed(p.label, nowMs);
     }
   }
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,11 @@
 
 namespace cjdns::node {
 
+/// A peer silent this long, despite the keepalive pings every ~3 s, is taken
+/// as gone for routing: paths through it are dropped and searched again.
+/// (The peer controller's own UNRESPONSIVE state comes later, at 20 s.)
+inline constexpr std::uint64_t kLinkLostAfterMs = 10240;
+
 /// The protocol version we claim. 21 until the v22 Noise link exists (wire.md 18).
 inline constexpr std::uint32_t kProtocolVersion = 21;
 
@@ -47,6 +53,7 @@ struct RouterCounters {
   std::uint64_t errorsPathBroken = 0; ///< of errorsReceived: handed to the pathfinder
   std::uint64_t nodesFound = 0;       ///< paths the pathfinder gave the session manager
   std::uint64_t dataUndelivered = 0;  ///< end-to-end traffic with no data handler set
+  std::uint64_t peerLinksLost = 0;    ///< peers silent for kLinkLostAfterMs: paths through them dropped
   std::uint64_t switchPingReplies = 0;  ///< control replies that answered an admin switch ping
   std::uint64_t switchPingErrors = 0;   ///< switch errors that quoted an admin switch ping
   std::uint64_t routerQueryReplies = 0; ///< CJDHT replies to admin router queries
@@ -136,6 +143,7 @@ class NodeEngine final : public iface::SwitchPort,
   void onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs);
   void sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg, std::uint64_t nowMs);
   std::vector<routing::DhtNode> directPeers() const;
+  static bool linkAlive(const iface::PeerInfo& p, std::uint64_t nowMs);
   void learnPeers(std::uint64_t nowMs);
 
   wire::MessagePool pool_;
@@ -152,6 +160,8 @@ class NodeEngine final : public iface::SwitchPort,
   std::uint32_t nextTxid_ = 0;
   int arrivalSlot_ = -1;  ///< the peer slot of the packet being switched, for LLADDR answers
   RouterCounters counters_;
+  std::set<std::uint64_t> lostPeerLinks_;  ///< labels of peers already reported lost
+  std::uint64_t lastTickMs_ = 0;           ///< for directPeers(): links silent since are left out
 };
 
 }  // namespace cjdns::node

@@ -243,10 +243,17 @@ struct NodeRunner::Impl {
     for (auto h : engine_.sessions().handles()) {
       auto st = engine_.sessions().sessionStats(h);
       if (!st) continue;
-      log_->info("status session {} state={} version={} handle={} sendHandle={} dup={} lost={} oor={}",
-                 crypto::ip6ToString(st->ip6), crypto::name(st->state), st->version, h, st->sendHandle,
-                 st->replay.duplicates, st->replay.lost, st->replay.outOfRange);
+      log_->info("status session {} state={} version={} path={} handle={} sendHandle={} dup={} lost={} oor={}",
+                 crypto::ip6ToString(st->ip6), crypto::name(st->state), st->version,
+                 crypto::labelToString(st->path), h, st->sendHandle, st->replay.duplicates, st->replay.lost,
+                 st->replay.outOfRange);
     }
+    const auto& pf = engine_.pathfinder().counters();
+    log_->info("status pathfinder searches={} succeeded={} failed={} throttled={} queries={} timeouts={} "
+               "nodesAdded={} nodesFailed={} pathsBroken={} peerLinksLost={} sessionPathsBroken={}",
+               pf.searchesStarted, pf.searchesSucceeded, pf.searchesFailed, pf.searchesThrottled, pf.queriesSent,
+               pf.queryTimeouts, pf.nodesAdded, pf.nodesFailed, pf.pathsBroken,
+               engine_.routerCounters().peerLinksLost, engine_.sessions().counters().pathsBroken);
     const auto& c = engine_.peers().counters();
     const auto& r = engine_.routerCounters();
     log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "

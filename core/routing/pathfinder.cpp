@@ -284,8 +284,12 @@ bool Pathfinder::onReply(const crypto::PublicKey& from, std::uint64_t returnPath
       if (s == nullptr) continue;
       if (ip6 == s->target) {
         if (!target || label < target->label) target = node;
-      } else if (closer(s->target, ip6, p.toIp6)) {
-        // Only nodes nearer the target than the one that named them.
+      } else {
+        // cjdns's SearchRunner only follows nodes nearer the target than the
+        // one that named them. In a small or sparse mesh that greedy rule
+        // stalls one hop short (the way round is "farther"), so we keep the
+        // others too, behind the nearer ones (candidates stay sorted by
+        // distance), within the same per-search query budget.
         addCandidate(*s, node);
       }
     }

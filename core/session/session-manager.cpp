@@ -455,6 +455,30 @@ bool SessionManager::discoverPath(Session& s, std::uint64_t label, std::uint32_t
 
 NodeRef SessionManager::refOf(const Session& s) { return NodeRef{s.ip6, s.key, bestLabel(s), s.version}; }
 
+void SessionManager::linkBroken(std::uint64_t label, std::uint64_t nowMs) {
+  lastNowMs_ = nowMs;
+  std::vector<crypto::Ip6> research;
+  for (auto& [ip6, s] : byIp6_) {
+    bool changed = false;
+    for (Path& p : s->paths) {
+      if (p.label == 0 || p.metric == metric::kDeadLink || !switching::routesThrough(p.label, label)) continue;
+      p.metric = metric::kDeadLink;
+      ++counters_.pathsBroken;
+      changed = true;
+    }
+    if (!changed) continue;
+    rerank(*s, nowMs);
+    if (s->lastUsageMs != 0 && bestLabel(*s) == 0) research.push_back(ip6);
+  }
+  // The hook may create sessions: search after the walk.
+  for (const crypto::Ip6& ip6 : research) {
+    Session* s = find(ip6);
+    if (s == nullptr) continue;
+    s->lastSearchMs = nowMs;
+    upper_.needsSearch(ip6, s->version, nowMs);
+  }
+}
+
 // ---------------------------------------------------------------- periodic
 
 void SessionManager::tick(std::uint64_t nowMs) {

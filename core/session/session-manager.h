@@ -124,6 +124,7 @@ struct SessionManagerCounters {
   std::uint64_t bufferReplaced = 0;  ///< a newer packet took its place
   std::uint64_t bufferFull = 0;
   std::uint64_t bufferExpired = 0;
+  std::uint64_t pathsBroken = 0;  ///< session paths through a lost link, marked dead
   std::uint64_t bufferFlushed = 0;
   std::uint64_t sessionsEnded = 0;
 };
@@ -169,6 +170,11 @@ class SessionManager {
   /// for it; ignored for nodes we have neither a session nor traffic for.
   void learnNode(const crypto::PublicKey& key, std::uint64_t label, std::uint32_t version, std::uint64_t nowMs,
                  std::uint32_t pathMetric = metric::kDhtPeer);
+
+  /// A link is gone (a peer stopped answering): every session path through
+  /// `label` is dead; a session in use whose best path died is searched
+  /// again at once rather than at its next periodic search.
+  void linkBroken(std::uint64_t label, std::uint64_t nowMs);
 
   /// Periodic work; call about once a second.
   void tick(std::uint64_t nowMs);

@@ -245,3 +245,25 @@ TEST_CASE("switch core keeps the header version and congestion when it forwards"
   CHECK(msg.data()[8] == 0x0a);
   CHECK(msg.data()[9] == 0x84);
 }
+
+TEST_CASE("switch core answers UNDELIVERABLE for a slot whose link is down, except to its own router") {
+  SwitchCore core;
+  REQUIRE(core.addInterface());  // slot 0
+  REQUIRE(core.addInterface());  // slot 2
+  Message msg;
+  core.setSlotDown(2, true);
+  fillPacket(msg, 0x1f5);  // from slot 0 to slot 2
+  auto r = core.switchPacket(0, msg);
+  CHECK(r.action == SwitchAction::kReplyError);
+  CHECK(r.slot == 0u);
+  CHECK(r.event == SwitchEvent::kInterfaceDown);
+  ControlPacket err;
+  REQUIRE(parseControlPacket(msg.bytes(), err) == ControlParseStatus::kOk);
+  CHECK(std::get<ErrorBody>(err.message.body).code == static_cast<std::uint32_t>(ErrorCode::kUndeliverable));
+  // Our own router may still try the slot (keepalives must reach the peer).
+  fillPacket(msg, v358::peerLabel(2));
+  CHECK(core.switchPacket(SwitchCore::kRouterSlot, msg).action == SwitchAction::kForward);
+  core.setSlotDown(2, false);
+  fillPacket(msg, 0x1f5);
+  CHECK(core.switchPacket(0, msg).action == SwitchAction::kForward);
+}

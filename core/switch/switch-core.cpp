@@ -10,7 +10,9 @@ namespace cjdns::switching {
 namespace {
 
 ErrorCode errorCodeFor(SwitchEvent event) {
-  return event == SwitchEvent::kReturnPathInvalid ? ErrorCode::kReturnPathInvalid : ErrorCode::kMalformedAddress;
+  if (event == SwitchEvent::kReturnPathInvalid) return ErrorCode::kReturnPathInvalid;
+  if (event == SwitchEvent::kInterfaceDown) return ErrorCode::kUndeliverable;
+  return ErrorCode::kMalformedAddress;
 }
 
 }  // namespace
@@ -24,6 +26,7 @@ const char* describe(SwitchEvent event) {
     case SwitchEvent::kReturnPathInvalid: return "return path cannot be represented";
     case SwitchEvent::kNoSuchInterface: return "no interface in that slot";
     case SwitchEvent::kLabelRolledOver: return "label rolled over";
+    case SwitchEvent::kInterfaceDown: return "the peer in that slot is silent";
   }
   return "?";
 }
@@ -47,6 +50,7 @@ std::optional<unsigned> SwitchCore::addInterface() {
 bool SwitchCore::removeInterface(unsigned slot) {
   if (slot == kRouterSlot || !hasInterface(slot)) return false;
   used_[slot] = false;
+  down_[slot] = false;
   --count_;
   return true;
 }
@@ -100,6 +104,7 @@ SwitchResult SwitchCore::switchPacket(unsigned fromSlot, wire::Message& msg) {
     bits = srcBits;
   }
   if (!used_[dst]) return sendError(fromSlot, msg, SwitchEvent::kNoSuchInterface);
+  if (down_[dst] && fromSlot != kRouterSlot) return sendError(fromSlot, msg, SwitchEvent::kInterfaceDown);
 
   const unsigned shift = (h[9] & SwitchHeader::kMaxLabelShift) + bits;
   if (shift > SwitchHeader::kMaxLabelShift) return note(SwitchAction::kDrop, fromSlot, SwitchEvent::kLabelRolledOver);

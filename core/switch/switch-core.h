@@ -36,8 +36,9 @@ enum class SwitchEvent : std::uint8_t {
   kReturnPathInvalid,  ///< for us, but no room for the return path: RETURN_PATH_INVALID
   kNoSuchInterface,    ///< the label names an empty slot: MALFORMED_ADDRESS
   kLabelRolledOver,    ///< labelShift would pass 63: dropped, no error
+  kInterfaceDown,      ///< the slot's peer is silent (link lost): UNDELIVERABLE
 };
-inline constexpr std::size_t kSwitchEventCount = 7;
+inline constexpr std::size_t kSwitchEventCount = 8;
 const char* describe(SwitchEvent event);
 
 struct SwitchResult {
@@ -69,6 +70,12 @@ class SwitchCore {
   /// Frees a peer's slot for reuse; false for the router or an empty slot.
   bool removeInterface(unsigned slot);
   bool hasInterface(unsigned slot) const { return slot < kSlots && used_[slot]; }
+  /// A slot whose link is lost (its peer went silent): packets switched to it
+  /// get an UNDELIVERABLE error back, so that their senders route around it
+  /// at once instead of losing traffic until their own timers notice.
+  void setSlotDown(unsigned slot, bool down) {
+    if (slot < kSlots && slot != kRouterSlot) down_[slot] = down;
+  }
   /// Peers plus the router.
   unsigned interfaceCount() const { return count_; }
   /// Our label for the interface in `slot` (the router: kSelfLabel, 0x1).
@@ -84,6 +91,7 @@ class SwitchCore {
   SwitchResult sendError(unsigned fromSlot, wire::Message& msg, SwitchEvent event);
 
   std::array<bool, kSlots> used_{};
+  std::array<bool, kSlots> down_{};
   unsigned count_ = 0;
   SwitchCounters counters_;
 };
