@@ -425,7 +425,7 @@ int run(const Options& o) {
   opt.adminPath = haveAdmin ? adminPath : "";
   opt.relayTun = o.tunRelay;
   opt.coreArgs = o.coreArgs;
-  opt.onReady = [&readyFd, &log] {
+  opt.onReady = [&readyFd] {
     sdNotify("READY=1\nSTATUS=core running\n");
     if (readyFd >= 0) {
       (void)!::write(readyFd, "R", 1);

@@ -18,6 +18,21 @@
 #include "core/switch/label.h"
 #include "core/wire/endian.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CJDNS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CJDNS_ASAN 1
+#endif
+#endif
+#ifndef CJDNS_ASAN
+#define CJDNS_ASAN 0
+#endif
+#if CJDNS_ASAN
+// Exported by the ASan runtime (gcc installs no header declaring it).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 namespace cjdns::admin {
 
 namespace {
@@ -131,8 +146,13 @@ std::string interfaceName(const std::string& linkName) {
 }
 
 std::int64_t heapBytesInUse() {
+#if CJDNS_ASAN
+  // ASan replaces malloc, and glibc's counters then stay at 0.
+  return static_cast<std::int64_t>(__sanitizer_get_current_allocated_bytes());
+#else
   const struct mallinfo2 mi = ::mallinfo2();
   return static_cast<std::int64_t>(mi.uordblks + mi.hblkhd);
+#endif
 }
 
 std::uint32_t bucketFor(const crypto::Ip6& self, const crypto::Ip6& other) {
