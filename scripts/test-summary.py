@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Counts test results from meson testlog.json files and prints one line,
 "N passed, N failed, N skipped". Inside a suite, doctest cases and TAP
-subtests are counted one by one; any other test counts as one. Exits 1 if
+subtests are counted one by one; any other test counts as one. A path ending
+in .tap is the TAP output of a script run outside meson (its "ok"/"not ok"
+lines count; a missing plan line "1..N" counts as one failure). Exits 1 if
 anything failed."""
 import json
 import re
@@ -36,6 +38,17 @@ def count(entry):
 def main(paths):
     passed = failed = skipped = 0
     for path in paths:
+        if path.endswith(".tap"):
+            try:
+                text = open(path, encoding="utf-8", errors="replace").read()
+            except OSError as e:
+                print(f"test-summary: {e}", file=sys.stderr)
+                failed += 1
+                continue
+            entry = {"stdout": text, "result": "OK" if re.search(r"^1\.\.\d+", text, re.M) else "FAIL"}
+            p, f, s = count(entry)
+            passed, failed, skipped = passed + p, failed + f, skipped + s
+            continue
         try:
             lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
         except OSError as e:

@@ -2,7 +2,8 @@
 # Installs what the tests need, builds cjdns-cpp twice (warnings as errors;
 # once plain, once with AddressSanitizer + UndefinedBehaviorSanitizer) and runs
 # every test suite in both, then builds the libFuzzer targets with clang and
-# runs each for a short while (CJDNS_FUZZ_SECONDS, default 20).
+# runs each for a short while (CJDNS_FUZZ_SECONDS, default 20), then checks
+# the packaging (scripts/packaging-check.sh; CJDNS_SKIP_PACKAGING=1 skips it).
 # Ends with one line: "N passed, N failed, N skipped".
 #   scripts/test.sh [--quick]     (--quick: only the plain build)
 set -uo pipefail
@@ -39,6 +40,15 @@ for b in "${builds[@]}"; do
   meson test -C "$dir" "${suites[@]}" --num-processes "$jobs" --print-errorlogs >&2 || status=1
   logs+=("$dir/meson-logs/testlog.json")
 done
+
+# The packages (systemd units, SELinux module, .deb, source RPM): only on
+# the full run, as they install and remove system packages.
+if [[ "${1:-}" != "--quick" && "${CJDNS_SKIP_PACKAGING:-0}" != 1 ]]; then
+  echo "== packaging" >&2
+  bash scripts/packaging-check.sh > build/packaging.tap 2>build/packaging.log || status=1
+  cat build/packaging.tap >&2
+  logs+=(build/packaging.tap)
+fi
 
 python3 scripts/test-summary.py "${logs[@]}" || status=1
 exit $status
