@@ -206,7 +206,8 @@ common_files=(
   usr/libexec/cjdns/cjdns-genconf usr/libexec/cjdns/cjdns-resume
   usr/lib/NetworkManager/dispatcher.d/90-cjdns
   usr/lib/sysusers.d/cjdns.conf usr/lib/tmpfiles.d/cjdns.conf
-  usr/share/man/man5/cjdroute.conf.5 usr/share/man/man8/cjdns-ifacectl.8 usr/share/man/man8/cjdnsctl.8
+  usr/share/man/man8/cjdroute.8 usr/share/man/man5/cjdroute.conf.5 usr/share/man/man8/cjdns-ifacectl.8
+  usr/share/man/man8/cjdnsctl.8
 )
 units=(cjdns.service cjdns-genconf.service cjdns-wait-online.service cjdns-resume.service)
 

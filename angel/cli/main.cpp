@@ -82,7 +82,7 @@ void printUsage(std::FILE* to) {
                "  cjdroute --nobg < /etc/cjdroute.conf\n"
                "\n"
                "Exit status: 0 success, 1 configuration or runtime error, 2 usage error.\n"
-               "See cjdroute(1) and cjdroute.conf(5).\n");
+               "See cjdroute(8) and cjdroute.conf(5).\n");
 }
 
 std::optional<Options> parseArgs(int argc, char** argv) {
