@@ -458,6 +458,12 @@ struct Supervisor::Impl {
   void coreExited(int status) {
     const pid_t was = std::exchange(pid_, -1);
     closeChannel();
+    // The bridge's channel ended with this core: it goes too, and the next
+    // core brings a new one.
+    if (adminPid_ > 0) {
+      adminReplaced_.push_back(std::exchange(adminPid_, -1));
+      ::kill(adminReplaced_.back(), SIGTERM);
+    }
     for (auto* t : {&startTimer_, &stopTimer_}) {
       if (*t != 0) loop_.cancel(std::exchange(*t, 0));
     }

@@ -94,6 +94,9 @@ desc="a new core runs"; ok test -n "$(core_of "$pa")" -a "$(core_of "$pa")" != "
 desc="the TUN is the same device (ifindex $idx_before)"; ok test "$(netns_exec a cat /sys/class/net/tun0/ifindex)" = "$idx_before"
 desc="the TUN still carries A's address"; ok has_addr a "$aip"
 desc="B pings A again"; ok wait_for 5 ping_ok b "$aip"
+# The admin API comes back with the new core (a new bridge beside it).
+admin_pid() { netns_exec a python3 "$here/netns/admin-call.py" Core_pid 2>/dev/null | grep -q "\"pid\": $(core_of "$pa")"; }
+desc="the admin API answers again, from the new core"; ok wait_for 10 admin_pid
 
 # SIGTERM: clean exit, core gone, TUN removed.
 core=$(core_of "$pa")

@@ -71,7 +71,7 @@ ok grep -q "crashes within 300 s, giving up" "$tmp/crash.log"
 starts6() { starts "$tmp/crash.log" 6; }
 desc="after 6 starts"
 ok starts6
-delays=$(grep -o 'restarting it in [0-9]* ms' "$tmp/crash.log" | awk '{print $4}' | tr '\n' ' ')
+delays=$(grep -o 'core [0-9]* .*; restarting it in [0-9]* ms' "$tmp/crash.log" | awk '{print $(NF-1)}' | tr '\n' ' ')
 desc="restart delays back off ($delays)"
 ok test "$delays" = "500 1000 2000 4000 8000 "
 
