@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <iterator>
+#include <vector>
 
 using namespace cjdns;
 
@@ -76,4 +78,115 @@ TEST_CASE("link addresses compare by family, address and port, and print readabl
   const std::uint8_t mac[6] = {1, 2, 3, 4, 5, 0xab};
   CHECK(iface::LinkAddress::fromMac(mac).toString() == "01:02:03:04:05:ab");
   CHECK(iface::LinkAddress::fromSockaddr(nullptr, 0).empty());
+}
+
+namespace {
+
+/// Everything receiveBatch hands over until the socket is empty (polling a
+/// while for loopback delivery).
+std::vector<std::vector<std::uint8_t>> receiveAll(iface::UdpSocket& s, std::size_t want,
+                                                  iface::LinkAddress* from = nullptr,
+                                                  std::size_t* truncated = nullptr) {
+  std::vector<std::vector<std::uint8_t>> got;
+  for (int i = 0; i < 100000 && got.size() < want; ++i) {
+    auto r = s.receiveBatch([&](std::span<const std::uint8_t> d, const iface::LinkAddress& f) {
+      got.emplace_back(d.begin(), d.end());
+      if (from != nullptr) *from = f;
+    });
+    if (truncated != nullptr) *truncated += r.truncated;
+    if (truncated != nullptr && *truncated != 0) break;
+  }
+  return got;
+}
+
+/// `length` bytes counting up from `tag`.
+std::vector<std::uint8_t> patterned(std::size_t length, std::uint8_t tag) {
+  std::vector<std::uint8_t> v(length);
+  for (std::size_t i = 0; i < length; ++i) v[i] = static_cast<std::uint8_t>(tag + i);
+  return v;
+}
+
+std::size_t queueBytes(iface::UdpSocket& s, const std::vector<std::uint8_t>& bytes, const iface::LinkAddress& to) {
+  wire::Message m;
+  REQUIRE(m.append(bytes));
+  return s.queue(m, to);
+}
+
+}  // namespace
+
+TEST_CASE("queued datagrams to one peer leave as a train and arrive one by one, in order") {
+  for (bool v6 : {false, true}) {
+    auto a = bindLoopback(v6);
+    auto b = bindLoopback(v6);
+    // Trains where the kernel makes them (GSO out of a, GRO into b).
+    const bool offloads = a.enableOffloads() && b.enableOffloads();
+    CHECK(a.gsoEnabled() == offloads);
+    // 100 of 1400 bytes (three trains: one holds under 60000 bytes) and a
+    // shorter last one.
+    for (std::uint8_t k = 0; k < 100; ++k) CHECK(queueBytes(a, patterned(1400, k), b.localAddress()) == 0);
+    CHECK(queueBytes(a, patterned(300, 200), b.localAddress()) == 0);
+    CHECK(a.hasQueued());
+    CHECK(a.flush() == 0);
+    CHECK_FALSE(a.hasQueued());
+    iface::LinkAddress from;
+    auto got = receiveAll(b, 101, &from);
+    REQUIRE(got.size() == 101);
+    for (std::uint8_t k = 0; k < 100; ++k) CHECK(got[k] == patterned(1400, k));
+    CHECK(got[100].size() == 300);
+    CHECK(got[100][0] == 200);
+    CHECK(from == a.localAddress());
+  }
+}
+
+TEST_CASE("a queue of mixed sizes and peers keeps every datagram and its order per peer") {
+  for (bool offloads : {false, true}) {  // sendmmsg, then GSO trains and GRO
+    auto a = bindLoopback(false);
+    auto b = bindLoopback(false);
+    auto c = bindLoopback(false);
+    if (offloads) {
+      (void)a.enableOffloads();
+      (void)b.enableOffloads();
+      (void)c.enableOffloads();
+    } else {
+      CHECK_FALSE(a.gsoEnabled());
+    }
+    // Sizes that change (a longer one cannot join a train), peers that alternate,
+    // and more than one train's worth of segments.
+    const std::size_t sizes[] = {100, 100, 1200, 1200, 1200, 50, 1300, 1300};
+    std::size_t toB = 0;
+    for (std::size_t round = 0; round < 20; ++round) {
+      for (std::size_t i = 0; i < std::size(sizes); ++i) {
+        auto& dst = (i == 5) ? c : b;
+        CHECK(queueBytes(a, patterned(sizes[i], static_cast<std::uint8_t>(i)), dst.localAddress()) == 0);
+        if (&dst == &b) ++toB;
+      }
+    }
+    CHECK(a.flush() == 0);
+    auto gotB = receiveAll(b, toB);
+    auto gotC = receiveAll(c, 20);
+    REQUIRE(gotB.size() == toB);
+    REQUIRE(gotC.size() == 20);
+    std::size_t k = 0;
+    for (std::size_t round = 0; round < 20; ++round) {
+      for (std::size_t i = 0; i < std::size(sizes); ++i) {
+        if (i == 5) continue;
+        CHECK(gotB[k].size() == sizes[i]);
+        CHECK(gotB[k][0] == static_cast<std::uint8_t>(i));
+        ++k;
+      }
+    }
+    for (const auto& d : gotC) CHECK(d.size() == 50);
+  }
+}
+
+TEST_CASE("a batched receive drops datagrams over kMaxDatagram and counts them") {
+  auto a = bindLoopback(false);
+  auto b = bindLoopback(false);
+  wire::Message big(0);
+  REQUIRE(big.extend(iface::UdpSocket::kMaxDatagram + 100) != nullptr);
+  REQUIRE(a.send(big, b.localAddress()));
+  std::size_t truncated = 0;
+  auto got = receiveAll(b, 1, nullptr, &truncated);
+  CHECK(got.empty());
+  CHECK(truncated == 1);
 }

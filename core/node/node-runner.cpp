@@ -43,17 +43,56 @@ crypto::PublicKey keyOf(capnp::Data::Reader d) {
 }
 
 /// Sends on the UDP sockets; the engine names them by link interface id.
+/// Inside a Batch, datagrams are queued on their socket (UdpSocket::queue:
+/// one GSO send for a train to one peer) and leave when the Batch ends, so
+/// a burst read in one wake-up leaves in a few system calls; outside one
+/// (timers, IPC) they leave at once.
 class UdpLinks final : public iface::LinkSender {
  public:
   std::vector<iface::UdpSocket> sockets;
   std::uint64_t sendErrors = 0;
+  bool batching = false;
+
   bool sendOnLink(unsigned linkIface, const iface::LinkAddress& to, const wire::Message& msg) override {
-    if (linkIface >= sockets.size() || !sockets[linkIface].send(msg, to)) {
+    if (linkIface >= sockets.size()) {
+      ++sendErrors;
+      return false;
+    }
+    if (batching) {
+      // Refusals of queued datagrams are counted when they happen, not
+      // reported to the caller (the packet at hand was taken).
+      sendErrors += sockets[linkIface].queue(msg, to);
+      return true;
+    }
+    if (!sockets[linkIface].send(msg, to)) {
       ++sendErrors;
       return false;
     }
     return true;
   }
+
+  void flush() {
+    for (auto& s : sockets) {
+      if (s.hasQueued()) sendErrors += s.flush();
+    }
+  }
+
+  /// Queues sends for its lifetime, then flushes them.
+  class Batch {
+   public:
+    explicit Batch(UdpLinks& links) : links_(links), outer_(links.batching) { links_.batching = true; }
+    ~Batch() {
+      if (outer_) return;
+      links_.batching = false;
+      links_.flush();
+    }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    UdpLinks& links_;
+    bool outer_;
+  };
 };
 
 }  // namespace
@@ -63,7 +102,12 @@ struct NodeRunner::Impl {
        RunnerOptions opt)
       : cfg_(cfg), log_(std::move(log)), opt_(opt), key_(privateKey(cfg)), engine_(key_, rng_, links_),
         tunFd_(tunFd) {
-    for (int fd : fds) links_.sockets.emplace_back(fd);
+    for (int fd : fds) {
+      links_.sockets.emplace_back(fd);
+      // Before the sandbox: setsockopt is not in the seccomp allow-list, so
+      // sockets added at run time (addUdpSocket) go without trains.
+      links_.sockets.back().enableOffloads();
+    }
     ourIp_ = crypto::addressOf(crypto::publicKeyOf(key_));
   }
   ~Impl() {
@@ -181,23 +225,28 @@ struct NodeRunner::Impl {
   }
 
   void drain(unsigned i) {
-    // Bounded, so that one busy socket cannot starve the timers.
-    for (int n = 0; n < 256; ++n) {
+    UdpLinks::Batch batch(links_);
+    const std::uint64_t now = EventLoop::nowMs();
+    auto deliver = [this, i, now](std::span<const std::uint8_t> datagram, const iface::LinkAddress& from) {
       auto msg = engine_.pool().acquire();
-      iface::LinkAddress from;
-      auto r = links_.sockets[i].receive(*msg, from);
-      if (r == iface::UdpSocket::Recv::kWouldBlock || r == iface::UdpSocket::Recv::kError) return;
-      if (r == iface::UdpSocket::Recv::kTruncated) {
-        ++truncated_;
-        continue;
-      }
-      engine_.receiveFromLink(i, from, *msg, EventLoop::nowMs());
+      if (!msg->append(datagram)) return;  // not reached: datagrams are at most kMaxDatagram
+      engine_.receiveFromLink(i, from, *msg, now);
+    };
+    // Bounded (about 256 datagrams or 16 reads), so that one busy socket
+    // cannot starve the timers.
+    std::size_t datagrams = 0;
+    for (int reads = 0; reads < 16 && datagrams < 256; ++reads) {
+      auto r = links_.sockets[i].receiveBatch(deliver);
+      truncated_ += r.truncated;
+      datagrams += r.datagrams;
+      if (r.wouldBlock) return;
     }
   }
 
   /// Packets from the host: IPv6 to fc00::/8 goes end to end; an
   /// unreachable destination gets an ICMPv6 error back.
   void drainTun() {
+    UdpLinks::Batch batch(links_);
     for (int n = 0; n < 256; ++n) {
       auto msg = engine_.pool().acquire();
       ssize_t got = ::read(tunFd_, msg->tailStart(), std::min<std::size_t>(msg->tailroom(), 65535));
