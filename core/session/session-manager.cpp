@@ -74,6 +74,7 @@ SessionManager::SessionManager(const crypto::PrivateKey& ourKey, crypto::Random&
                                SessionManagerConfig config)
     : ourKey_(ourKey),
       ourPublicKey_(crypto::publicKeyOf(ourKey)),
+      ourIp6_(crypto::addressOf(ourPublicKey_)),
       rng_(rng),
       out_(out),
       upper_(upper),
@@ -236,7 +237,7 @@ SendResult SessionManager::send(const crypto::Ip6& dest, const crypto::PublicKey
                                 std::uint64_t label, std::uint16_t contentType, wire::Message& payload,
                                 std::uint64_t nowMs) {
   lastNowMs_ = nowMs;
-  if (!crypto::isValidAddress(dest) || dest == crypto::addressOf(ourPublicKey_)) return SendResult::kBadDestination;
+  if (!crypto::isValidAddress(dest) || dest == ourIp6_) return SendResult::kBadDestination;
   if (keyOrNull != nullptr && crypto::addressOf(*keyOrNull) != dest) return SendResult::kBadDestination;
 
   Session* s = find(dest);

@@ -246,6 +246,7 @@ class SessionManager {
 
   crypto::PrivateKey ourKey_;
   crypto::PublicKey ourPublicKey_{};
+  crypto::Ip6 ourIp6_{};  ///< addressOf(ourPublicKey_): two SHA-512s, so not per packet
   crypto::Random& rng_;
   Outbound& out_;
   Upper& upper_;
