@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "core/crypto/secretbox.h"
 #include "core/wire/endian.h"
 
 namespace cjdns::crypto {
@@ -147,8 +148,7 @@ bool sealData(wire::Message& msg, const Secret32& key, std::uint32_t nonce, bool
   std::uint8_t* tag = msg.push(crypto_box_MACBYTES);
   std::uint8_t n24[24];
   dataNonce(n24, nonce, weAreInitiator);
-  (void)crypto_box_detached_afternm(tag + crypto_box_MACBYTES, tag, tag + crypto_box_MACBYTES,
-                                    length, n24, key.data());
+  secretboxSeal(tag + crypto_box_MACBYTES, tag, tag + crypto_box_MACBYTES, length, n24, key.data());
   return msg.pushBe32(nonce);
 }
 
@@ -159,10 +159,7 @@ bool openData(wire::Message& msg, const Secret32& key, bool weAreInitiator) {
   dataNonce(n24, wire::loadBe32(p), !weAreInitiator);
   std::uint8_t* tag = p + 4;
   std::uint8_t* box = tag + crypto_box_MACBYTES;
-  if (crypto_box_open_detached_afternm(box, box, tag, msg.length() - kDataHeaderSize, n24,
-                                       key.data()) != 0) {
-    return false;
-  }
+  if (!secretboxOpen(box, box, tag, msg.length() - kDataHeaderSize, n24, key.data())) return false;
   return msg.pop(kDataHeaderSize);
 }
 
