@@ -155,3 +155,21 @@ TEST_CASE("phase table bounds runtime UDP sockets") {
   for (int k = 0; k < 8; ++k) REQUIRE(openG().action == Action::kPerform);
   CHECK(openG().action == Action::kKillCore);
 }
+
+TEST_CASE("phase table refuses a privileged UDP port the config does not bind") {
+  Fixture f;
+  f.toRunning();
+  auto open = [&](std::uint16_t port) {
+    return f.send([port](auto r) {
+      std::array<capnp::byte, 4> ip{};
+      auto a = r.initOpenUdpInterface();
+      a.setIp(capnp::Data::Reader(ip.data(), 4));
+      a.setPort(port);
+    });
+  };
+  CHECK(open(40000).action == Action::kPerform);
+  CHECK(open(0).action == Action::kPerform);
+  const auto v = open(53);
+  CHECK(v.action == Action::kKillCore);
+  CHECK(v.reason.find("privileged port 53") != std::string::npos);
+}

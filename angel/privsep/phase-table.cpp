@@ -31,10 +31,16 @@ Verdict tunnelPrefix(PhaseState& s, proto::TunnelPrefix::Reader p, proto::CoreCo
   return perform();
 }
 
-Verdict openUdp(PhaseState& s, proto::SockAddr::Reader a, const PhaseLimits& lim) {
+Verdict openUdp(PhaseState& s, proto::SockAddr::Reader a, proto::CoreConfig::Reader cfg, const PhaseLimits& lim) {
   Verdict v = onlyIn(s, Phase::kRunning, "openUdpInterface");
   if (v.action != Verdict::Action::kPerform) return v;
   if (a.getIp().size() != 4 && a.getIp().size() != 16) return kill("openUdpInterface: address is not 4 or 16 bytes");
+  // The angel may be root: a port below 1024 only if the config binds one.
+  if (a.getPort() != 0 && a.getPort() < 1024) {
+    bool configured = false;
+    for (auto u : cfg.getUdpInterfaces()) configured = configured || u.getBind().getPort() == a.getPort();
+    if (!configured) return kill("openUdpInterface: privileged port " + std::to_string(a.getPort()) + " not in the config");
+  }
   if (++s.runtimeUdp > lim.maxRuntimeUdp) return kill("openUdpInterface: too many runtime sockets");
   return perform();
 }
@@ -74,7 +80,7 @@ Verdict checkCoreRequest(PhaseState& s, Req::Reader req, std::size_t fdCount, pr
     case Req::RUNNING: return advance(s, Phase::kConfigured, Phase::kRunning, "running");
     case Req::ADD_TUNNEL_ADDRESS: return tunnelPrefix(s, req.getAddTunnelAddress(), cfg, lim, "addTunnelAddress");
     case Req::ADD_TUNNEL_ROUTE: return tunnelPrefix(s, req.getAddTunnelRoute(), cfg, lim, "addTunnelRoute");
-    case Req::OPEN_UDP_INTERFACE: return openUdp(s, req.getOpenUdpInterface(), lim);
+    case Req::OPEN_UDP_INTERFACE: return openUdp(s, req.getOpenUdpInterface(), cfg, lim);
     case Req::RELAY_PACKET: return relay(s, req.getRelayPacket(), lim);
     case Req::STOPPING:
       s.phase = Phase::kStopping;
