@@ -27,7 +27,9 @@ NodeEngine::NodeEngine(const crypto::PrivateKey& key, crypto::Random& rng, iface
       dht_(crypto::publicKeyOf(key), kProtocolVersion),
       pathfinder_(crypto::publicKeyOf(key), dht_, *this),
       pinger_(rng, crypto::publicKeyOf(key), kProtocolVersion),
-      routerQueries_(dht_) {
+      routingPinger_(rng, crypto::publicKeyOf(key), kProtocolVersion, routingPingerConfig()),
+      routerQueries_(dht_),
+      subnode_(key, rng, *this) {
   responder_.version = kProtocolVersion;
   responder_.publicKey = crypto::publicKeyOf(key);
 }
@@ -37,6 +39,8 @@ void NodeEngine::tick(std::uint64_t nowMs) {
   peers_.tick(nowMs);
   learnPeers(nowMs);
   pathfinder_.tick(nowMs);
+  routingPinger_.tick(nowMs);
+  tickSubnode(nowMs);
   sessions_.tick(nowMs);
   tickAdmin(nowMs);
 }
@@ -121,6 +125,8 @@ void NodeEngine::toControl(wire::Message& msg, std::uint64_t nowMs) {
         ++counters_.pongsUnmatched;
       } else if (pinger_.onReply(pkt, nowMs)) {
         ++counters_.switchPingReplies;
+      } else if (routingPinger_.onReply(pkt, nowMs)) {
+        // GETSNODE / RPATH for the route-server client
       } else if (peers_.handlePong(pkt, nowMs)) {
         ++counters_.pongsMatched;
       } else {
@@ -160,6 +166,7 @@ void NodeEngine::onSwitchError(const wire::Message& msg, std::uint64_t nowMs) {
   // An error about an admin switch ping ends that ping; the path it names
   // is still reported below.
   if (pinger_.onError(pkt, nowMs)) ++counters_.switchPingErrors;
+  (void)routingPinger_.onError(pkt, nowMs);
   // The far end could not decrypt: its session was reset, the path is fine.
   if (err->code == static_cast<std::uint32_t>(switching::ErrorCode::kAuthentication)) {
     ++counters_.errorsAuth;
@@ -170,12 +177,37 @@ void NodeEngine::onSwitchError(const wire::Message& msg, std::uint64_t nowMs) {
   // packet was sent on (cjdns Pathfinder switchErr reads it the same way).
   ++counters_.errorsPathBroken;
   pathfinder_.pathFailed(pkt.returnPath(), nowMs);
+  subnode_.pathFailed(pkt.returnPath(), nowMs);
   sessions_.linkBroken(pkt.returnPath(), nowMs);
 }
 
+/// A route server's reply to our subnode: it carries no "es"/"ei" (the old
+/// DHT's checks would drop it), only txid, p and the answer.
+bool NodeEngine::onSnodeReply(const session::Delivery& d, const util::Value& message, std::uint64_t nowMs) {
+  if (!message.isDict()) return false;
+  const util::Dict& m = message.asDict();
+  const util::Value* txid = m.find("txid");
+  const util::Value* p = m.find("p");
+  if (m.find("q") || m.find("sq") || !txid || !txid->isString() || txid->asString().rfind("sn", 0) != 0) return false;
+  if (!p || !p->isInt() || p->asInt() < 20 || p->asInt() > 0xffff) return false;
+  ++counters_.dhtReplies;
+  sessions_.learnNode(d.key, d.returnPath, static_cast<std::uint32_t>(p->asInt()), nowMs,
+                      session::metric::kDhtIncoming);
+  return subnode_.onReply(d.key, m, nowMs);
+}
+
 void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs) {
+  wire::BencodeLimits limits;
+  limits.allowTrailingBytes = true;  // the DHT logs them and reads on
+  auto decoded = wire::bencodeDecode(
+      std::string_view(reinterpret_cast<const char*>(payload.data()), payload.length()), limits);
+  if (!decoded) {
+    ++counters_.dhtDropped;
+    return;
+  }
+  if (onSnodeReply(d, decoded.value(), nowMs)) return;
   const std::vector<routing::DhtNode> peers = directPeers();
-  const routing::DhtResult r = dht_.handle(payload.bytes(), d.returnPath, peers, pathfinder_.nodes());
+  const routing::DhtResult r = dht_.handle(std::move(decoded).value(), d.returnPath, peers, pathfinder_.nodes());
   switch (r.verdict) {
     case routing::DhtVerdict::kDropped: ++counters_.dhtDropped; return;
     case routing::DhtVerdict::kIgnored: ++counters_.dhtIgnored; break;
@@ -197,6 +229,8 @@ void NodeEngine::onCjdht(const session::Delivery& d, wire::Message& payload, std
     }
   }
   if (r.verdict == routing::DhtVerdict::kReply) sendCjdht(d, r.senderVersion, r.reply, nowMs);
+  if (r.verdict == routing::DhtVerdict::kIgnored && routeServer_ && r.message.isDict())
+    onSnodeQuery(d, r.message.asDict(), r.senderVersion, nowMs);
 }
 
 void NodeEngine::sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg,
@@ -227,6 +261,8 @@ void NodeEngine::needsSearch(const crypto::Ip6& ip6, std::uint32_t, std::uint64_
       return;
     }
   }
+  // The route server first; the DHT when there is none, or it has no route.
+  if (subnode_.search(ip6, nowMs)) return;
   (void)pathfinder_.search(ip6, directPeers(), nowMs);
 }
 
@@ -321,6 +357,99 @@ void NodeEngine::learnPeers(std::uint64_t nowMs) {
       pathfinder_.pathFailed(p.label, nowMs);
     }
   }
+}
+
+// ---------------------------------------------------------------- route server
+
+void NodeEngine::enableRouteServer() {
+  if (routeServer_) return;
+  routeServer_ = std::make_unique<routing::RouteServer>(responder_.publicKey);
+  subnode_.setLocalServer(routeServer_.get());
+}
+
+void NodeEngine::tickSubnode(std::uint64_t nowMs) {
+  std::vector<routing::SubnodePeer> peers;
+  for (const auto& p : directPeers()) peers.push_back({p.key, p.label, p.version});
+  subnode_.setPeers(peers, nowMs);
+  subnode_.tick(nowMs);
+  // Our GETSNODE answers tell peers the snode we use.
+  if (auto s = subnode_.snode()) {
+    responder_.snode = switching::ControlResponder::Snode{s->key, s->version, s->label};
+  } else {
+    responder_.snode.reset();
+  }
+}
+
+switching::SwitchPingerConfig NodeEngine::routingPingerConfig() {
+  // Its own pinger, so that the router's GETSNODE and RPATH queries never
+  // take the slots of the admin's switch pings; one per peer at most.
+  switching::SwitchPingerConfig c;
+  c.maxPending = switching::SwitchCore::kSlots;
+  return c;
+}
+
+void NodeEngine::switchQuery(switching::SwitchPingKind kind, std::uint64_t label,
+                             std::function<void(const switching::SwitchPingReply&)> done, std::uint64_t nowMs) {
+  auto m = pool_.acquire();
+  auto started = routingPinger_.start(kind, label, {}, 3000, nowMs, std::move(done), *m);
+  if (started.error != switching::SwitchPinger::StartError::kNone) return;
+  const int outer = arrivalSlot_;
+  arrivalSlot_ = -1;
+  dispatch(switch_.switchPacket(SwitchCore::kRouterSlot, *m), *m, nowMs);
+  arrivalSlot_ = outer;
+}
+
+void NodeEngine::sendToSnode(const routing::DhtNode& snode, const util::Value& msg, std::uint64_t nowMs) {
+  sendQuery(snode, msg, nowMs);
+}
+
+void NodeEngine::routeFound(const routing::DhtNode& node, std::uint64_t nowMs) {
+  ++counters_.snodeRoutes;
+  sessions_.learnNode(node.key, node.label, node.version, nowMs, session::metric::kSnodeSays);
+}
+
+void NodeEngine::routeFailed(const crypto::Ip6& target, std::uint64_t nowMs) {
+  (void)pathfinder_.search(target, directPeers(), nowMs);
+}
+
+void NodeEngine::onSnodeQuery(const session::Delivery& d, const util::Dict& q, std::uint32_t version,
+                              std::uint64_t nowMs) {
+  const util::Value* sq = q.find("sq");
+  const util::Value* txid = q.find("txid");
+  if (!sq || !sq->isString() || !txid || !txid->isString()) return;
+  util::Dict reply;
+  reply.add("txid", util::Value(txid->asString()));
+  reply.add("p", util::Value(std::int64_t{kProtocolVersion}));
+  reply.add("recvTime", util::Value(static_cast<std::int64_t>(nowMs)));
+  auto bytesAt = [&](std::string_view key, std::size_t size) -> const std::string* {
+    const util::Value* v = q.find(key);
+    return v && v->isString() && (size == 0 || v->asString().size() == size) ? &v->asString() : nullptr;
+  };
+  if (sq->asString() == "ann") {
+    const std::string* ann = bytesAt("ann", 0);
+    if (!ann) return;
+    auto r = routeServer_->announce(std::span(reinterpret_cast<const std::uint8_t*>(ann->data()), ann->size()), nowMs);
+    reply.add("error", util::Value(r.error));
+    if (r.stateHash) reply.add("stateHash", util::Value(std::string(r.stateHash->begin(), r.stateHash->end())));
+  } else if (sq->asString() == "gr") {
+    const std::string* src = bytesAt("src", 16);
+    const std::string* tar = bytesAt("tar", 16);
+    if (!src || !tar) return;
+    crypto::Ip6 s{}, t{};
+    std::memcpy(s.data(), src->data(), 16);
+    std::memcpy(t.data(), tar->data(), 16);
+    if (auto found = routeServer_->route(s, t)) {
+      std::string n(found->key.begin(), found->key.end());
+      for (int shift = 56; shift >= 0; shift -= 8) n.push_back(static_cast<char>((found->label >> shift) & 0xff));
+      reply.add("n", util::Value(std::move(n)));
+      std::vector<std::uint32_t> versions{found->version};
+      reply.add("np", util::Value(routing::serializeVersionList(versions)));
+    }
+  } else if (sq->asString() != "pn") {
+    return;
+  }
+  ++counters_.snodeQueries;
+  sendCjdht(d, version, util::Value(std::move(reply)), nowMs);
 }
 
 }  // namespace cjdns::node

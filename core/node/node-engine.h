@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
 #include <optional>
 #include <span>
@@ -19,6 +20,8 @@
 #include "core/iface/peer-controller.h"
 #include "core/routing/dht-responder.h"
 #include "core/routing/pathfinder.h"
+#include "core/routing/route-server.h"
+#include "core/routing/subnode.h"
 #include "core/routing/router-queries.h"
 #include "core/session/data-header.h"
 #include "core/session/session-manager.h"
@@ -57,12 +60,15 @@ struct RouterCounters {
   std::uint64_t switchPingReplies = 0;  ///< control replies that answered an admin switch ping
   std::uint64_t switchPingErrors = 0;   ///< switch errors that quoted an admin switch ping
   std::uint64_t routerQueryReplies = 0; ///< CJDHT replies to admin router queries
+  std::uint64_t snodeQueries = 0;       ///< route-server queries (sq) we answered as the route server
+  std::uint64_t snodeRoutes = 0;        ///< paths the route server gave the session manager
 };
 
 class NodeEngine final : public iface::SwitchPort,
                          private session::Outbound,
                          private session::Upper,
-                         private routing::PathfinderHost {
+                         private routing::PathfinderHost,
+                         private routing::SubnodeHost {
  public:
   /// Where end-to-end payloads other than CJDHT go (the TUN adapter, later).
   using DataHandler = std::function<void(const session::Delivery&, wire::Message&, std::uint64_t)>;
@@ -79,6 +85,14 @@ class NodeEngine final : public iface::SwitchPort,
   const session::SessionManager& sessions() const { return sessions_; }
   const routing::DhtResponder& dht() const { return dht_; }
   const routing::Pathfinder& pathfinder() const { return pathfinder_; }
+  const routing::Subnode& subnode() const { return subnode_; }
+  /// Non-null when this node is a route server (enableRouteServer).
+  routing::RouteServer* routeServer() { return routeServer_.get(); }
+  /// Makes this node the route server of its network (upper.md 1.15): it
+  /// answers its subnodes' announcements and route queries, and uses itself.
+  void enableRouteServer();
+  /// Snodes from the config; when set, only these are adopted.
+  void setAuthorizedSnodes(std::vector<crypto::PublicKey> keys) { subnode_.setAuthorized(std::move(keys)); }
   void setDataHandler(DataHandler h) { dataHandler_ = std::move(h); }
 
   // ---- for the admin API (core/admin) ----
@@ -140,6 +154,17 @@ class NodeEngine final : public iface::SwitchPort,
   void pathBroken(const routing::DhtNode& node, std::uint64_t nowMs) override;
   void onSwitchError(const wire::Message& msg, std::uint64_t nowMs);
 
+  // routing::SubnodeHost
+  void switchQuery(switching::SwitchPingKind kind, std::uint64_t label,
+                   std::function<void(const switching::SwitchPingReply&)> done, std::uint64_t nowMs) override;
+  void sendToSnode(const routing::DhtNode& snode, const util::Value& msg, std::uint64_t nowMs) override;
+  void routeFound(const routing::DhtNode& node, std::uint64_t nowMs) override;
+  void routeFailed(const crypto::Ip6& target, std::uint64_t nowMs) override;
+  bool onSnodeReply(const session::Delivery& d, const util::Value& message, std::uint64_t nowMs);
+  void onSnodeQuery(const session::Delivery& d, const util::Dict& q, std::uint32_t version, std::uint64_t nowMs);
+  void tickSubnode(std::uint64_t nowMs);
+  static switching::SwitchPingerConfig routingPingerConfig();
+
   void onCjdht(const session::Delivery& d, wire::Message& payload, std::uint64_t nowMs);
   void sendCjdht(const session::Delivery& to, std::uint32_t version, const util::Value& msg, std::uint64_t nowMs);
   std::vector<routing::DhtNode> directPeers() const;
@@ -155,7 +180,10 @@ class NodeEngine final : public iface::SwitchPort,
   routing::DhtResponder dht_;
   routing::Pathfinder pathfinder_;
   switching::SwitchPinger pinger_;
+  switching::SwitchPinger routingPinger_;  ///< the route-server client's GETSNODE and RPATH
   routing::RouterQueries routerQueries_;
+  routing::Subnode subnode_;
+  std::unique_ptr<routing::RouteServer> routeServer_;
   DataHandler dataHandler_;
   std::uint32_t nextTxid_ = 0;
   int arrivalSlot_ = -1;  ///< the peer slot of the packet being switched, for LLADDR answers

@@ -134,3 +134,33 @@ TEST_CASE("30 engines over a lossy overlay: sampled pairs reach each other; a do
   net.runFor(5000);
   CHECK(net.counters().datagramsToDown > before);
 }
+
+TEST_CASE("a route server: every node finds it through its peers, announces, and gets shortest paths") {
+  sim::SimNetwork net(5);
+  auto t = sim::preferentialAttachment(30, 2, 64, 11);
+  build(net, t);
+  net.engine(0).enableRouteServer();
+  Probe probe;
+  watch(net, probe);
+  net.runFor(30'000);
+  std::size_t ready = 0;
+  for (std::size_t i = 0; i < 30; ++i) ready += net.engine(i).subnode().ready();
+  INFO("node 1 counters: adopted " << net.engine(1).subnode().counters().snodesAdopted << " lost "
+                                   << net.engine(1).subnode().counters().snodesLost << " server answered "
+                                   << net.engine(0).routerCounters().snodeQueries << " ignored "
+                                   << net.engine(0).routerCounters().dhtIgnored);
+  CHECK(ready == 30);
+  REQUIRE(net.engine(0).routeServer());
+  CHECK(net.engine(0).routeServer()->nodeCount() == 30);
+  CHECK(net.engine(0).routeServer()->linkCount() == 2 * t.links.size());
+  for (std::size_t a = 0; a < 30; ++a)
+    for (int round = 0; round < 5 && !probe.delivered.count({a, (a + 13) % 30}); ++round) {
+      send(net, a, (a + 13) % 30);
+      net.runFor(1000);
+    }
+  for (std::size_t a = 0; a < 30; ++a) {
+    std::size_t b = (a + 13) % 30;
+    REQUIRE(probe.delivered.count({a, b}));
+    CHECK(probe.hops[{a, b}] == sim::hopDistances(t, static_cast<std::uint32_t>(b), {})[a]);
+  }
+}

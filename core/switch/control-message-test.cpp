@@ -153,6 +153,33 @@ TEST_CASE("key pings must carry a key and at most 64 bytes of cookie") {
   CHECK(serializedSize({ControlType::kKeyPing, KeyPingBody{21, {}, cookie}}) == 0);
 }
 
+TEST_CASE("getsnode and rpath bodies are laid out big-endian as cjdns lays them out") {
+  auto q = serialized({ControlType::kGetSnodeQuery, GetSnodeBody{22, 21, 0xffffffff, keyFilledWith(9), 0x153, {}}});
+  std::string key;
+  for (int i = 0; i < 32; ++i) key += "09";
+  CHECK(hexOf(q).substr(4) == "0007" "736e6f71" "00000016" "00000015" "ffffffff" + key + "0000000000000153");
+  auto r = serialized({ControlType::kRPathReply, RPathBody{21, 0x13, {}}});
+  CHECK(hexOf(r).substr(4) == "000a" "736e6f72" "00000015" "0000000000000013");
+}
+
+TEST_CASE("short getsnode and rpath bodies and rpath with the wrong magic are refused") {
+  ControlMessage m;
+  auto snode = serialized({ControlType::kGetSnodeReply, GetSnodeBody{22, 0, 0, {}, 0, {}}});
+  snode.pop_back();  // 55 of 56 bytes
+  fixControlChecksum(snode);
+  CHECK(parseControl(snode, m) == ControlParseStatus::kBadLength);
+
+  auto rpath = serialized({ControlType::kRPathReply, RPathBody{21, 0x13, {}}});
+  auto shortRPath = rpath;
+  shortRPath.pop_back();  // 15 of 16 bytes
+  fixControlChecksum(shortRPath);
+  CHECK(parseControl(shortRPath, m) == ControlParseStatus::kBadLength);
+
+  cjdns::wire::storeBe32(&rpath[4], control_magic::kSnodeQuery);  // a reply with the query magic
+  fixControlChecksum(rpath);
+  CHECK(parseControl(rpath, m) == ControlParseStatus::kBadMagic);
+}
+
 TEST_CASE("control serialization refuses a body that does not suit its type") {
   ControlMessage wrong{ControlType::kPing, RPathBody{21, 1, {}}};
   CHECK(serializedSize(wrong) == 0);

@@ -6,7 +6,11 @@
 //   bench-routing-scale [--nodes 100,1000,10000] [--topology internet|mesh]
 //                       [--seed 1] [--pairs 1000] [--warmup-s 60]
 //                       [--probe-s 30] [--recover-s 60] [--fail-percent 1]
-//                       [--key-cache DIR]
+//                       [--key-cache DIR] [--routing snode|dht]
+//
+// --routing snode (default): node 0 runs the route server, every node is its
+// subnode (announces its peers, asks it for routes, falls back to the DHT);
+// --routing dht: no route server, the DHT alone.
 #include <malloc.h>
 
 #include <algorithm>
@@ -35,6 +39,7 @@ struct Options {
   std::uint64_t recoverMs = 60'000;
   double failPercent = 1.0;
   std::string keyCache = ".";
+  std::string routing = "snode";  ///< "dht": no route server; "snode": node 0 is one
 };
 
 struct Pair {
@@ -66,6 +71,7 @@ class Run {
     std::size_t heap0 = heapBytes();
     std::mt19937_64 lat(o.seed + 7);
     for (std::size_t i = 0; i < n; ++i) net_.addNode(keys[i]);
+    if (o.routing == "snode") net_.engine(0).enableRouteServer();
     for (auto [a, b] : topo_.links) {
       sim::LinkParams p;
       p.latencyMs = o.topology == "mesh" ? 2 + static_cast<std::uint32_t>(lat() % 8)
@@ -181,6 +187,30 @@ class Run {
     return s;
   }
 
+  /// What the route-server clients did, summed over the nodes.
+  void printSubnodes() {
+    routing::SubnodeCounters sum;
+    std::size_t ready = 0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const auto& c = net_.engine(i).subnode().counters();
+      ready += net_.engine(i).subnode().ready();
+      sum.snodesAdopted += c.snodesAdopted, sum.snodesLost += c.snodesLost, sum.resets += c.resets;
+      sum.announcementsSent += c.announcementsSent, sum.announcementsAccepted += c.announcementsAccepted;
+      sum.routeQueries += c.routeQueries, sum.routesFound += c.routesFound, sum.routesUnknown += c.routesUnknown;
+      sum.queryTimeouts += c.queryTimeouts, sum.rpathLearned += c.rpathLearned, sum.getSnodeSent += c.getSnodeSent;
+    }
+    std::printf("  subnodes  %zu/%zu using a route server; %llu GETSNODE, %llu RPATH learned, %llu adopted, %llu lost,"
+                " %llu/%llu announcements accepted, %llu resets, %llu/%llu routes found, %llu timeouts\n",
+                ready, n_, static_cast<unsigned long long>(sum.getSnodeSent),
+                static_cast<unsigned long long>(sum.rpathLearned), static_cast<unsigned long long>(sum.snodesAdopted),
+                static_cast<unsigned long long>(sum.snodesLost), static_cast<unsigned long long>(sum.announcementsAccepted),
+                static_cast<unsigned long long>(sum.announcementsSent), static_cast<unsigned long long>(sum.resets),
+                static_cast<unsigned long long>(sum.routesFound), static_cast<unsigned long long>(sum.routeQueries),
+                static_cast<unsigned long long>(sum.queryTimeouts));
+    if (auto* rs = net_.engine(0).routeServer())
+      std::printf("  server    %zu nodes, %zu links announced\n", rs->nodeCount(), rs->linkCount());
+  }
+
   const sim::Topology& topology() const { return topo_; }
   sim::SimNetwork& net() { return net_; }
 
@@ -246,7 +276,7 @@ void printPhase(const char* name, const Run::Figures& f) {
 void runSize(const Options& o, std::size_t n, std::vector<crypto::PrivateKey>& keys) {
   auto wall = std::chrono::steady_clock::now();
   Run run(o, n, keys);
-  std::printf("N = %zu (%s topology, %zu links, max degree %zu, seed %llu)\n", n, o.topology.c_str(),
+  std::printf("N = %zu (%s routing, %s topology, %zu links, max degree %zu, seed %llu)\n", n, o.routing.c_str(), o.topology.c_str(),
               run.topology().links.size(), run.topology().maxDegree(), static_cast<unsigned long long>(o.seed));
   run.warmUp();
   run.samplePairs();
@@ -258,6 +288,7 @@ void runSize(const Options& o, std::size_t n, std::vector<crypto::PrivateKey>& k
               " heap %.1f KiB (%.1f KiB at start)\n",
               st.peersMean, st.learnedMean, st.entriesMean, st.entriesMax, st.sessionsMean, st.heapPerNode / 1024,
               st.buildHeapPerNode / 1024);
+  run.printSubnodes();
   run.failNodes();
   run.probePhase(o.recoverMs, true);
   printPhase("after 1%", run.figures());
@@ -301,10 +332,15 @@ int main(int argc, char** argv) {
     else if (a == "--recover-s") o.recoverMs = std::strtoull(v, nullptr, 10) * 1000;
     else if (a == "--fail-percent") o.failPercent = std::strtod(v, nullptr);
     else if (a == "--key-cache") o.keyCache = v;
+    else if (a == "--routing") o.routing = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
     }
+  }
+  if (o.routing != "dht" && o.routing != "snode") {
+    std::fprintf(stderr, "--routing: dht or snode\n");
+    return 2;
   }
   if (o.topology != "internet" && o.topology != "mesh") {
     std::fprintf(stderr, "--topology: internet or mesh\n");
