@@ -10,6 +10,9 @@ namespace cjdns::routing {
 
 namespace {
 
+constexpr unsigned kPingMissesBeforeBlacklist = 3;
+constexpr std::uint64_t kSnodePathRefreshMs = 30'000;
+
 std::string ipString(const crypto::Ip6& ip) { return std::string(reinterpret_cast<const char*>(ip.data()), ip.size()); }
 
 const std::string* stringAt(const util::Dict& d, std::string_view key) {
@@ -76,6 +79,11 @@ void Subnode::tick(std::uint64_t nowMs) {
   }
   askRPaths(nowMs);
   if (state_ == State::kReady) announce(nowMs);
+  // The snode's best path to it changes as links come and go.
+  if (state_ == State::kReady && !local_ && nowMs - lastSnodePathMs_ >= kSnodePathRefreshMs) {
+    lastSnodePathMs_ = nowMs;
+    search(crypto::addressOf(snode_->key), nowMs);
+  }
 }
 
 // ------------------------------------------------------------- finding one
@@ -228,6 +236,8 @@ void Subnode::onPingReply(const util::Dict& reply, const Query& q, std::uint64_t
   skewMs_ = recv->asInt() - static_cast<std::int64_t>(q.sentMs + (nowMs - q.sentMs) / 2);
   state_ = State::kReady;
   needReset_ = true;
+  pingMisses_ = 0;
+  lastSnodePathMs_ = nowMs;
   ++counters_.snodesAdopted;
   search(crypto::addressOf(snode_->key), nowMs);  // its preferred path to it
 }
@@ -262,7 +272,12 @@ void Subnode::expire(std::uint64_t nowMs) {
     if (local_ || state_ == State::kHunting) continue;
     // No answer: our path to it is likely gone; hunt again through the
     // peers at once. A snode that never answered its first ping is shunned.
-    if (q.kind == QueryKind::kPing && snode_) blacklist_[snode_->key] = nowMs + config_.blacklistMs;
+    // (Not on the first miss: after a failure the path a peer offered may
+    // just be stale, and the network may have no other snode.)
+    if (q.kind == QueryKind::kPing && snode_ && ++pingMisses_ >= kPingMissesBeforeBlacklist) {
+      blacklist_[snode_->key] = nowMs + config_.blacklistMs;
+      pingMisses_ = 0;
+    }
     lose(nowMs);
   }
 }
