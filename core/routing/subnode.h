@@ -151,9 +151,9 @@ class Subnode {
   std::uint64_t lastHuntMs_ = 0;
   std::size_t huntCursor_ = 0;
   std::int64_t skewMs_ = 0;
-  std::uint64_t lastNowMs_ = 0;
-  unsigned pingMisses_ = 0;
-  std::uint64_t lastSnodePathMs_ = 0;  ///< pn to proposed snodes unanswered in a row  ///< for the switch query callbacks
+  std::uint64_t lastNowMs_ = 0;        ///< for the switch query callbacks
+  unsigned pingMisses_ = 0;            ///< pn to proposed snodes unanswered in a row (any snode)
+  std::uint64_t lastSnodePathMs_ = 0;  ///< when we last asked the snode for its path to it
 
   std::map<crypto::Ip6, Peer> peers_;
   AnnouncementLog log_{AnnouncementLog::ExpiryPolicy::kKeep};
