@@ -40,6 +40,10 @@ build() {
     pw=$(sed -n 's/.*password=\([^ ]*\) .*/\1/p' "$tmp/$shape$v.id")
     args[$u]+=" 10.9$k.0.2:7937 $key $pw default-login"
   done
+  # SNODE=x: every node uses node x as its route server (x itself serves).
+  if [[ -n ${SNODE:-} ]]; then
+    export CJDNS_TEST_SUPERNODE; CJDNS_TEST_SUPERNODE=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/$shape$SNODE.id")
+  fi
   for v in "${nodes[@]}"; do
     # shellcheck disable=SC2086
     python3 "$here/netns/make-conf.py" 0.0.0.0:7937 11234 ${args[$v]} < "$tmp/$shape$v.json" > "$tmp/$shape$v.conf" 2> /dev/null
@@ -66,6 +70,24 @@ all_pairs() {  # all_pairs SHAPE SECONDS NODES...: every ordered pair pings with
   ((bad == 0))
 }
 
+# snode_ok SHAPE: within 30 s, each node's latest status (SIGUSR1) names
+# an snode, with announcements accepted.
+snode_status() {
+  local shape="$1" v
+  for v in "${nodes[@]}"; do kill -USR1 "${pid[$shape$v]}" 2>/dev/null; done
+  sleep 0.5
+  for v in "${nodes[@]}"; do
+    grep 'status subnode' "$tmp/$shape$v.log" | tail -1 |
+      grep -q "snode=[0-9a-f:]* adopted=[1-9].*announcements=[1-9]" || return 1
+  done
+}
+snode_ok() {
+  local v
+  wait_for 30 snode_status "$1" && return 0
+  for v in "${nodes[@]}"; do echo "#   $v: $(grep 'status subnode' "$tmp/$1$v.log" | tail -1)"; done
+  return 1
+}
+
 if [[ $shapes == line || $shapes == both ]]; then
   build l a-b b-c c-d d-e
   desc="line A-B-C-D-E: every ordered pair pings within 60 s"; ok all_pairs l 60 a b c d e
@@ -75,6 +97,16 @@ if [[ $shapes == mesh || $shapes == both ]]; then
   desc="mesh: every ordered pair pings within 60 s"; ok all_pairs m 60 a b c d e
   kill -KILL "${pid[mc]}"
   desc="mesh without C: every ordered pair of A B D E pings again within 30 s"; ok all_pairs m 30 a b d e
+fi
+if [[ $shapes == snode || $shapes == both ]]; then
+  # The same mesh with a route server of our own (A): paths come from it.
+  SNODE=a build s a-b a-c b-c b-d c-d c-e d-e
+  unset CJDNS_TEST_SUPERNODE
+  desc="mesh with route server A: every ordered pair pings within 60 s"; ok all_pairs s 60 a b c d e
+  desc="route server A: every subnode adopted it and its announcements were accepted"
+  ok snode_ok s
+  kill -KILL "${pid[sc]}"
+  desc="route-server mesh without C: every ordered pair of A B D E pings again within 30 s"; ok all_pairs s 30 a b d e
 fi
 if ((fails)); then
   for f in "$tmp"/*.log; do echo "# --- $(basename "$f") (tail)"; tail -5 "$f" | sed 's/^/#   /'; done

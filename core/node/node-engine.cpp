@@ -404,6 +404,13 @@ void NodeEngine::sendToSnode(const routing::DhtNode& snode, const util::Value& m
 }
 
 void NodeEngine::routeFound(const routing::DhtNode& node, std::uint64_t nowMs) {
+  // A route server that has not yet heard of a lost link may offer a path
+  // out through it; our own switch knows better.
+  const unsigned first = switching::v358::decodeSlot(node.label, switching::v358::bitsForLabel(node.label));
+  if (switch_.isSlotDown(first)) {
+    ++counters_.snodeRoutesRefused;
+    return;
+  }
   ++counters_.snodeRoutes;
   sessions_.learnNode(node.key, node.label, node.version, nowMs, session::metric::kSnodeSays);
 }

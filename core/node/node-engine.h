@@ -62,6 +62,7 @@ struct RouterCounters {
   std::uint64_t routerQueryReplies = 0; ///< CJDHT replies to admin router queries
   std::uint64_t snodeQueries = 0;       ///< route-server queries (sq) we answered as the route server
   std::uint64_t snodeRoutes = 0;        ///< paths the route server gave the session manager
+  std::uint64_t snodeRoutesRefused = 0; ///< its paths out through a link we know is lost
 };
 
 class NodeEngine final : public iface::SwitchPort,

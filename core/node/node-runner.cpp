@@ -114,9 +114,25 @@ struct NodeRunner::Impl {
     if (tunFd_ >= 0) ::close(tunFd_);
   }
 
+  /// router.supernodes: only these snodes are adopted; our own key among
+  /// them makes this node the route server of its network (upper.md 1.15).
+  void applySupernodes() {
+    std::vector<crypto::PublicKey> keys;
+    for (auto k : cfg_.getRouter().getSupernodes()) {
+      if (k.size() != 32) continue;
+      keys.push_back(keyOf(k));
+    }
+    if (std::find(keys.begin(), keys.end(), engine_.publicKey()) != keys.end()) {
+      engine_.enableRouteServer();
+      log_->info("route server: this node answers its subnodes' announcements and route queries");
+    }
+    engine_.setAuthorizedSnodes(std::move(keys));
+  }
+
   int run() {
     addUsers();
     addInterfaces();
+    applySupernodes();
     auto now = EventLoop::nowMs();
     connectPeers(now);
     for (unsigned i = 0; i < links_.sockets.size(); ++i) {
@@ -303,6 +319,12 @@ struct NodeRunner::Impl {
                pf.searchesStarted, pf.searchesSucceeded, pf.searchesFailed, pf.searchesThrottled, pf.queriesSent,
                pf.queryTimeouts, pf.nodesAdded, pf.nodesFailed, pf.pathsBroken,
                engine_.routerCounters().peerLinksLost, engine_.sessions().counters().pathsBroken);
+    const auto& sn = engine_.subnode().counters();
+    log_->info("status subnode snode={} adopted={} lost={} announcements={}/{} resets={} routes={}/{} timeouts={}",
+               engine_.subnode().snode() ? crypto::ip6ToString(crypto::addressOf(engine_.subnode().snode()->key))
+                                         : std::string("none"),
+               sn.snodesAdopted, sn.snodesLost, sn.announcementsAccepted, sn.announcementsSent, sn.resets,
+               sn.routesFound, sn.routeQueries, sn.queryTimeouts);
     const auto& c = engine_.peers().counters();
     const auto& r = engine_.routerCounters();
     log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "

@@ -76,6 +76,7 @@ class SwitchCore {
   void setSlotDown(unsigned slot, bool down) {
     if (slot < kSlots && slot != kRouterSlot) down_[slot] = down;
   }
+  bool isSlotDown(unsigned slot) const { return slot < kSlots && down_[slot]; }
   /// Peers plus the router.
   unsigned interfaceCount() const { return count_; }
   /// Our label for the interface in `slot` (the router: kSelfLabel, 0x1).

@@ -6,7 +6,8 @@
 usage: make-conf.py BIND ADMINPORT [PEER_ADDR PEER_PUBKEY PASSWORD LOGIN]... < clean.json
 Prints the config; the node's public key, password and address go to stderr
 as "pubkey=<key> password=<pw> ipv6=<addr>" for the test to use. With
-CJDNS_TEST_TUN=1 the node gets a TUN device. Each further group of four
+CJDNS_TEST_TUN=1 the node gets a TUN device; with CJDNS_TEST_SUPERNODE=KEY its
+router.supernodes is [KEY]. Each further group of four
 arguments adds one more connectTo entry (LOGIN may be "" for none)."""
 import json
 import os
@@ -18,6 +19,9 @@ conf["interfaces"] = {"UDPInterface": [{"bind": bind, "connectTo": {}}]}
 conf["admin"] = {"bind": "127.0.0.1:%d" % admin_port, "password": "NONE"}
 # No TUN unless asked (CJDNS_TEST_TUN=1): most tests only need peering.
 conf["router"] = {"interface": {"type": "TUNInterface"}} if os.environ.get("CJDNS_TEST_TUN") == "1" else {}
+# CJDNS_TEST_SUPERNODE=<key>: the route server to use (our own key: be it).
+if os.environ.get("CJDNS_TEST_SUPERNODE"):
+    conf["router"]["supernodes"] = [os.environ["CJDNS_TEST_SUPERNODE"]]
 peers = sys.argv[3:]
 if len(peers) % 4 != 0:
     # As before: an incomplete group is ignored (said on stderr).
