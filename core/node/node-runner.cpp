@@ -325,6 +325,13 @@ struct NodeRunner::Impl {
                                          : std::string("none"),
                sn.snodesAdopted, sn.snodesLost, sn.announcementsAccepted, sn.announcementsSent, sn.resets,
                sn.routesFound, sn.routeQueries, sn.queryTimeouts);
+    if (auto* rs = engine_.routeServer()) {
+      const auto& rc = rs->counters();
+      log_->info("status routeserver nodes={} links={} announcementsAccepted={} announcementsRefused={} "
+                 "routesAnswered={} routesUnknown={}",
+                 rs->nodeCount(), rs->linkCount(), rc.announcementsAccepted, rc.announcementsRefused,
+                 rc.routesAnswered, rc.routesUnknown);
+    }
     const auto& c = engine_.peers().counters();
     const auto& r = engine_.routerCounters();
     log_->info("status counters handshakeRefused={} unknownNotHello={} unknownBadKey={} replayDrops={} "
