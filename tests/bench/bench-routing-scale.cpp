@@ -42,6 +42,9 @@ struct Options {
   std::string routing = "snode";  ///< "dht": no route server; "snode": node 0 is one
 };
 
+/// 14 hops of 4-bit directors fill a 59-bit label.
+constexpr int kLabelReachHops = 14;
+
 struct Pair {
   std::uint32_t src, dst;
   int shortest = -1;
@@ -130,6 +133,9 @@ class Run {
 
   struct Figures {
     std::size_t considered = 0, reached = 0;
+    /// Of those, the pairs at most kLabelReachHops apart: a cjdns label (59
+    /// bits, 4 to 10 bits a hop) cannot describe much longer paths at all.
+    std::size_t near = 0, nearReached = 0;
     double medianStretch = 0, p99Stretch = 0, medianFirstStretch = 0;
     double medianMs = 0, p99Ms = 0, maxMs = 0, ms999 = 0;
   };
@@ -140,8 +146,10 @@ class Run {
     for (const auto& p : pairs_) {
       if (p.shortest <= 0) continue;
       ++f.considered;
+      f.near += p.shortest <= kLabelReachHops;
       if (p.firstMs < 0) continue;
       ++f.reached;
+      f.nearReached += p.shortest <= kLabelReachHops;
       ms.push_back(static_cast<double>(p.firstMs));
       if (p.lastHops > 0) stretch.push_back(static_cast<double>(p.lastHops) / p.shortest);
       if (p.firstHops > 0) firstStretch.push_back(static_cast<double>(p.firstHops) / p.shortest);
@@ -269,6 +277,10 @@ void printPhase(const char* name, const Run::Figures& f) {
   double pct = f.considered ? 100.0 * static_cast<double>(f.reached) / static_cast<double>(f.considered) : 0;
   std::printf("  %-9s reachable %zu/%zu = %.2f %%  stretch median %.2f p99 %.2f (first path median %.2f)\n", name,
               f.reached, f.considered, pct, f.medianStretch, f.p99Stretch, f.medianFirstStretch);
+  if (f.near != f.considered)
+    std::printf("  %-9s of the %zu pairs at most %d hops apart (a label's reach): %zu = %.2f %%\n", "", f.near,
+                kLabelReachHops, f.nearReached,
+                f.near ? 100.0 * static_cast<double>(f.nearReached) / static_cast<double>(f.near) : 0.0);
   std::printf("  %-9s first delivery after: median %.0f ms, p99 %.0f ms, max %.0f ms; 99.9 %% of pairs by %s\n", "",
               f.medianMs, f.p99Ms, f.maxMs, f.ms999 < 0 ? "never" : (std::to_string(static_cast<long>(f.ms999)) + " ms").c_str());
 }
