@@ -239,6 +239,12 @@ int run(const Options& opt) {
   loop.every(1000, [&] { bridge.tick(wallClockMs()); });
   loop.onSignal(SIGTERM, [&] { loop.stop(); });
   loop.onSignal(SIGINT, [&] { loop.stop(); });
+  // The angel passes SIGUSR1 (status) on to us as to the core: log our counters.
+  loop.onSignal(SIGUSR1, [&] {
+    const auto& c = bridge.counters();
+    log->info("status admin requests={} malformed={} authFailed={} coreTimeouts={}", c.requests, c.malformed,
+              c.authFailed, c.coreTimeouts);
+  });
 
   // A first kj exception loads what its stack trace needs (the unwinder may
   // dlopen libgcc_s) while files can still be opened; unreadable answers
