@@ -50,9 +50,24 @@ struct FdRole {
   union {
     tun @0 :Void;
     udp @1 :UInt32;                   # index into config.udpInterfaces
-    eth @2 :Text;                     # device name of an ETHInterface socket
+    eth @2 :Text;                     # device name of an ETHInterface socket (see ethLink)
     admin @3 :Void;                   # the core's end of its channel to the admin bridge
+    udpBeacon @4 :UdpBeaconSocket;    # the beacon socket of one UDPInterface
   }
+  ethLink @5 :EthLink;                # with `eth`: what the core cannot ask the kernel under seccomp
+}
+
+# An AF_PACKET socket for EtherType 0xfc00, bound to one device by the angel.
+struct EthLink {
+  interface @0 :UInt32;               # index into config.ethInterfaces (bind "all": one entry, many devices)
+  ifIndex @1 :UInt32;                 # the device's index, for sendto's sockaddr_ll
+  mac @2 :Data;                       # 6 bytes: the device's own address (our source MAC)
+}
+
+# An IPv4 UDP socket bound to beaconPort with SO_BROADCAST set.
+struct UdpBeaconSocket {
+  interface @0 :UInt32;               # index into config.udpInterfaces (its data socket is the commPort)
+  broadcast @1 :List(Data);           # 4-byte directed broadcast addresses of its beaconDevices
 }
 
 struct CoreToAngel {
@@ -73,6 +88,12 @@ struct TunnelPrefix {
   prefixLength @1 :UInt8;
   gateway @2 :Data;                   # 32-byte key of the IpTunnel server that assigned it
 }
+
+# addTunnelAddress + addTunnelRoute together, per core lifetime: the angel's
+# budget (PhaseLimits) and the core's cap (IpTunnelConfig) alike. A default
+# route cut around one UDP peer's IPv4 address is 32 routes, IPv6 adds two,
+# and each family its address.
+const maxTunnelPrefixes :UInt32 = 64;
 
 struct PacketFrame {
   data @0 :Data;                      # one IP packet, at most 65535 bytes

@@ -371,7 +371,6 @@ int run(const Options& o) {
   if (!loaded) return 1;
   auto log = spdlog::stderr_color_mt("angel");
   auto cfg = loaded->config();
-  if (cfg.getEthInterfaces().size() > 0) log->warn("ETHInterface is not implemented yet; ignored");
   if (cfg.getRouter().getInterface().isSocket()) log->warn("SocketInterface is not implemented yet; no local traffic");
   const std::string corePath = findCore(o);
   if (::access(corePath.c_str(), X_OK) != 0) {
@@ -408,6 +407,9 @@ int run(const Options& o) {
     if (::ioctl(tunFd, TUNGETIFF, &ifr) == 0) std::memcpy(name, ifr.ifr_name, IFNAMSIZ);
     host.tunName = name;
   }
+  auto lan = angel::openLanSockets(cfg, host.tunName, *log);
+  if (!lan) return 1;
+  host.lan = std::move(*lan);
   const bool persistent = host.tunFd >= 0 && tunIsPersistent(host.tunFd);
   const std::string tunName = host.tunName;
   const int tunFdCopy = host.tunFd;

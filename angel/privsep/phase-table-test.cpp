@@ -34,8 +34,14 @@ struct Fixture {
   angel::Verdict configured() { return send([](auto r) { r.setConfigured(); }); }
   angel::Verdict running() { return send([](auto r) { r.setRunning(); }); }
   angel::Verdict tunnelAddress(std::initializer_list<capnp::byte> ip, std::uint8_t len, bool knownGateway = true) {
+    return tunnelPrefix(false, ip, len, knownGateway);
+  }
+  angel::Verdict tunnelRoute(std::initializer_list<capnp::byte> ip, std::uint8_t len) {
+    return tunnelPrefix(true, ip, len, true);
+  }
+  angel::Verdict tunnelPrefix(bool route, std::initializer_list<capnp::byte> ip, std::uint8_t len, bool knownGateway) {
     return send([&](auto r) {
-      auto p = r.initAddTunnelAddress();
+      auto p = route ? r.initAddTunnelRoute() : r.initAddTunnelAddress();
       std::vector<capnp::byte> bytes(ip);
       p.setAddress(capnp::Data::Reader(bytes.data(), bytes.size()));
       p.setPrefixLength(len);
@@ -103,10 +109,28 @@ TEST_CASE("phase table allows tunnel prefixes only from configured gateways and 
   CHECK(i.tunnelAddress({0xfc, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128).action == Action::kKillCore);
   Fixture j;
   j.toRunning();
-  for (int k = 0; k < 16; ++k) REQUIRE(j.tunnelAddress({10, 0, 0, 1}, 32).action == Action::kPerform);
+  for (unsigned k = 0; k < proto::MAX_TUNNEL_PREFIXES; ++k) {
+    REQUIRE(j.tunnelAddress({10, 0, 0, 1}, 32).action == Action::kPerform);
+  }
   auto over = j.tunnelAddress({10, 0, 0, 1}, 32);
   CHECK(over.action == Action::kKillCore);
   CHECK(over.reason.find("too many") != std::string::npos);
+}
+
+TEST_CASE("phase table lets a default-route gateway through: an address and 32 routes per family fit") {
+  // cjdns's RouteGen cuts 0.0.0.0/0 around one peer's IPv4 address into 32
+  // routes; with the IPv4 and IPv6 addresses and ::/1, 8000::/1 that is 36.
+  CHECK(proto::MAX_TUNNEL_PREFIXES == 64);
+  CHECK(angel::PhaseLimits{}.maxTunnelPrefixes == proto::MAX_TUNNEL_PREFIXES);
+  Fixture f;
+  f.toRunning();
+  CHECK(f.tunnelAddress({10, 77, 0, 2}, 32).action == Action::kPerform);
+  for (std::uint8_t len = 1; len <= 32; ++len) REQUIRE(f.tunnelRoute({128, 0, 0, 0}, len).action == Action::kPerform);
+  CHECK(f.tunnelAddress({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 128).action ==
+        Action::kPerform);
+  CHECK(f.tunnelRoute({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 1).action == Action::kPerform);
+  CHECK(f.tunnelRoute({0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 1).action == Action::kPerform);
+  CHECK(f.state.tunnelPrefixes == 36);
 }
 
 TEST_CASE("phase table allows relayed packets only on the relay path and within size") {

@@ -20,7 +20,7 @@ const char* name(Phase p);
 
 /// Per-core-lifetime budgets for requests that change the host.
 struct PhaseLimits {
-  unsigned maxTunnelPrefixes = 16;  ///< addTunnelAddress + addTunnelRoute together
+  unsigned maxTunnelPrefixes = proto::MAX_TUNNEL_PREFIXES;  ///< addTunnelAddress + addTunnelRoute together
   unsigned maxRuntimeUdp = 8;
   std::size_t maxRelayPacket = 65535;
 };

@@ -46,6 +46,21 @@ std::string describeExit(int status) {
   return "ended (status " + std::to_string(status) + ")";
 }
 
+/// A restarted core asks again for the IpTunnel addresses and routes its
+/// predecessor had put on the TUN: one that is there already counts as done.
+bool onTunAlready(const std::string& tun, bool route, const ifacectl::IpAddr& ip, unsigned prefixLen) {
+  if (route) {
+    auto routes = ifacectl::listRoutes(tun);
+    return routes.ok() && std::any_of(routes->begin(), routes->end(), [&](const ifacectl::RouteInfo& r) {
+             return r.prefixLen == prefixLen && r.destination == ip.masked(prefixLen);
+           });
+  }
+  auto addresses = ifacectl::listAddresses(tun);
+  return addresses.ok() && std::any_of(addresses->begin(), addresses->end(), [&](const ifacectl::AddressInfo& a) {
+           return a.prefixLen == prefixLen && a.address == ip;
+         });
+}
+
 }  // namespace
 
 SandboxDecision decideSandbox(proto::CoreConfig::Reader cfg, proto::CoreSandbox::Builder out) {
@@ -227,7 +242,8 @@ struct Supervisor::Impl {
     c.setSandbox(sandboxMsg_.getRoot<proto::CoreSandbox>().asReader());
     std::vector<int> fds;
     const bool giveTun = fds_.tunFd >= 0 && !opt_.relayTun;
-    auto roles = c.initFds(static_cast<unsigned>(fds_.udpFds.size() + (giveTun ? 1 : 0) + (adminFd >= 0 ? 1 : 0)));
+    auto roles = c.initFds(static_cast<unsigned>(fds_.udpFds.size() + (giveTun ? 1 : 0) + (adminFd >= 0 ? 1 : 0) +
+                                                 fds_.lan.eth.size() + fds_.lan.beacon.size()));
     unsigned i = 0;
     if (giveTun) {
       roles[i++].setTun();
@@ -241,8 +257,30 @@ struct Supervisor::Impl {
       roles[i++].setUdp(u);
       fds.push_back(fds_.udpFds[u]);
     }
+    i = addLanRoles(roles, i, fds);
     auto r = channel_->send(mb, fds);
     if (!r.ok()) giveUp("cannot hand the config to the core: " + r.error().message);
+  }
+
+  /// The ETHInterface and UDP beacon sockets, from role `i` on; returns the next role.
+  unsigned addLanRoles(capnp::List<proto::FdRole>::Builder roles, unsigned i, std::vector<int>& fds) {
+    for (const auto& e : fds_.lan.eth) {
+      auto r = roles[i++];
+      r.setEth(e.device);
+      auto link = r.initEthLink();
+      link.setInterface(e.interface);
+      link.setIfIndex(e.ifIndex);
+      link.setMac(kj::arrayPtr(e.mac.data(), e.mac.size()));
+      fds.push_back(e.fd);
+    }
+    for (const auto& b : fds_.lan.beacon) {
+      auto r = roles[i++].initUdpBeacon();
+      r.setInterface(b.interface);
+      auto list = r.initBroadcast(static_cast<unsigned>(b.broadcast.size()));
+      for (unsigned k = 0; k < b.broadcast.size(); ++k) list.set(k, kj::arrayPtr(b.broadcast[k].data(), 4));
+      fds.push_back(b.fd);
+    }
+    return i;
   }
 
   // ---- the admin bridge ----
@@ -393,8 +431,9 @@ struct Supervisor::Impl {
     }
     std::string what = std::string(isRoute ? "route " : "address ") + (ip ? ip->toString() : "?") + "/" +
                        std::to_string(p.getPrefixLength()) + " on " + fds_.tunName;
-    if (r.ok()) {
-      log_->info("IpTunnel: {} added", what);
+    const bool there = !r.ok() && ip && onTunAlready(fds_.tunName, isRoute, *ip, p.getPrefixLength());
+    if (r.ok() || there) {
+      log_->info("IpTunnel: {} {}", what, there ? "is there already" : "added");
       reply(req.getRequestId(), [](proto::Reply::Builder b) { b.setOk(); });
     } else {
       log_->warn("IpTunnel: {}: {}", what, r.error().message);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "angel/lan/lan-sockets.h"
 #include "angel/privsep/phase-table.h"
 #include "proto/angel.capnp.h"
 #include "proto/config.capnp.h"
@@ -32,6 +33,7 @@ struct HostFds {
   std::string tunName;
   std::vector<int> udpFds;  ///< one per config.udpInterfaces, in order
   int adminUdpFd = -1;      ///< bound to admin.bind; -1: no admin API
+  LanFds lan;               ///< ETHInterface and UDP beacon sockets
 };
 
 struct SupervisorOptions {

@@ -31,12 +31,7 @@ inline iface::LinkAddress udpAddr(const char* ip, std::uint16_t port) {
 /// A real fc identity from a seed.
 inline crypto::PrivateKey keyFor(std::uint64_t seed) {
   crypto::DeterministicRandom r(seed * 7919 + 17);
-  while (true) {
-    std::array<std::uint8_t, 32> b{};
-    r.fill(b);
-    crypto::PrivateKey k(b);
-    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-  }
+  return crypto::drawFcKey(r);
 }
 
 /// One answer as the sink saw it, kept as words.

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "core/crypto/base32.h"
+#include "core/crypto/random.h"
 #include "core/util/hex.h"
 
 namespace cjdns::crypto {
@@ -140,6 +141,15 @@ ParsedKey parsePublicKey(std::string_view text, TrailingText trailing) {
   out.address = addressOf(out.key);
   if (!isValidAddress(out.address)) out.error = KeyParseError::kInvalid;
   return out;
+}
+
+PrivateKey drawFcKey(Random& random) {
+  while (true) {
+    std::array<std::uint8_t, PrivateKey::kSize> b{};
+    random.fill(b);
+    PrivateKey k(b);
+    if (isValidAddress(addressOf(publicKeyOf(k)))) return k;
+  }
 }
 
 }  // namespace cjdns::crypto

@@ -54,6 +54,11 @@ Ip6 addressOf(const PublicKey& key);
 /// True for fc00::/8, the only addresses a cjdns key may have.
 bool isValidAddress(const Ip6& address);
 
+class Random;
+/// Draws private keys from `random` until one's address is in fc00::/8
+/// (about 1 in 256): deterministic identities for tests and simulation.
+PrivateKey drawFcKey(Random& random);
+
 struct Identity {
   PrivateKey privateKey;
   PublicKey publicKey{};

@@ -128,7 +128,7 @@ PeerController::ConnectResult PeerController::beginConnection(unsigned linkIface
   if (p != nullptr) removePeer(p);
   auto session = std::make_unique<crypto::CryptoAuthSession>(ourKey_, key, false, &users_, rng_);
   session->setAuth(creds.password, creds.login);
-  p = createPeer(linkIface, address, std::move(session), false, nowMs);
+  p = createPeer(linkIface, address, std::move(session), creds.forgetWhenSilent, nowMs);
   if (p == nullptr) return ConnectResult::kNoFreeSlot;
   p->user = creds.peerName;
   p->version = creds.version;

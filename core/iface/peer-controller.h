@@ -130,6 +130,9 @@ class PeerController {
     std::string login;     ///< "" = auth type 1
     std::string peerName;  ///< shown as "user" in peerStats
     std::uint32_t version = 0;
+    /// Forgotten after timers().forgetAfter of silence, like an incoming
+    /// peer: set for peers found by a beacon (cjdns flags them "incoming").
+    bool forgetWhenSilent = false;
   };
   enum class ConnectResult { kOk, kUpdated, kBadKey, kOwnKey, kNoFreeSlot, kNoSuchInterface };
   /// A configured peer (connectTo): created now and pinged at once, which

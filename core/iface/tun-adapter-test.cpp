@@ -101,3 +101,28 @@ TEST_CASE("tun adapter answers an unreachable destination with a valid ICMPv6 er
   // The quoted packet starts with the original header.
   CHECK(icmp[8] == 0x60);
 }
+
+TEST_CASE("tun adapter leaves IPv4 and IPv6 outside fc00::/8 to IpTunnel, whatever their source") {
+  const auto us = ip(0xfc, 1);
+  crypto::Ip6 tunnelled{};
+  tunnelled[0] = 0x20;
+  tunnelled[1] = 0x01;
+  tunnelled[15] = 2;
+  wire::Message m;
+  ipv6(m, tunnelled, ip(0x20, 9), 6, 10);  // a tunnel address as source
+  CHECK(iface::forIpTunnel(m.bytes()));
+  ipv6(m, us, ip(0xfc, 2), 6, 10);
+  CHECK_FALSE(iface::forIpTunnel(m.bytes()));
+  ipv6(m, tunnelled, ip(0xfc, 2), 6, 10);  // fromTun refuses it (wrong source)
+  CHECK_FALSE(iface::forIpTunnel(m.bytes()));
+  REQUIRE(m.truncate(39));  // too short to have a destination
+  CHECK_FALSE(iface::forIpTunnel(m.bytes()));
+  m.reset();
+  const std::uint8_t v4[20] = {0x45};
+  REQUIRE(m.append(v4));
+  CHECK(iface::forIpTunnel(m.bytes()));
+  m.data()[0] = 0x15;
+  CHECK_FALSE(iface::forIpTunnel(m.bytes()));
+  m.reset();
+  CHECK_FALSE(iface::forIpTunnel(m.bytes()));
+}

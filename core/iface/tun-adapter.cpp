@@ -61,6 +61,15 @@ TunVerdict fromTun(wire::Message& msg, const crypto::Ip6& ourAddress, TunPacket&
   return TunVerdict::kToSession;
 }
 
+bool forIpTunnel(std::span<const std::uint8_t> packet) {
+  if (packet.empty()) return false;
+  switch (packet[0] >> 4) {
+    case 4: return true;
+    case 6: return packet.size() >= kIp6HeaderSize && !crypto::isValidAddress(addressAt(packet.data() + 24));
+    default: return false;
+  }
+}
+
 bool toTun(wire::Message& msg, std::uint8_t contentType, const crypto::Ip6& source, const crypto::Ip6& ourAddress) {
   const std::size_t payload = msg.length();
   if (payload > 0xffff) return false;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/crypto/keys.h"
 #include "core/wire/message.h"
@@ -21,7 +22,7 @@ inline constexpr std::uint8_t kHopLimit = 42;  ///< what cjdns writes on rebuilt
 
 enum class TunVerdict {
   kToSession,      ///< msg is now the payload; dest and contentType are set
-  kNotIpv6,        ///< version is not 6 (IPv4 goes to IpTunnel, later)
+  kNotIpv6,        ///< version is not 6 (IPv4 is IpTunnel's: forIpTunnel)
   kRunt,           ///< shorter than its IPv6 header, or than its payload length says
   kWrongSource,    ///< the source is not our address
   kNotCjdns,       ///< the destination is not in fc00::/8 (IpTunnel's job)
@@ -38,6 +39,12 @@ struct TunPacket {
 /// kToSession the message is unchanged. Trailing bytes beyond the payload
 /// length (none from a TUN) are cut.
 TunVerdict fromTun(wire::Message& msg, const crypto::Ip6& ourAddress, TunPacket& out);
+
+/// True for a packet that is IpTunnel's (upper.md 2.2) rather than
+/// fromTun's: IPv4, and IPv6 to a destination outside fc00::/8. As in cjdns's
+/// TUNAdapter the destination decides before the source is looked at: a
+/// tunnelled IPv6 packet has a tunnel address, not ours, as its source.
+bool forIpTunnel(std::span<const std::uint8_t> packet);
 
 /// Rebuilds the IPv6 header in front of a payload for the TUN. False without
 /// 40 bytes of headroom or for a payload over 65535 bytes.

@@ -363,12 +363,20 @@ TEST_CASE("routes leave out the exceptions and stop at the reporting budget") {
   CHECK(p.clientHost.routes.size() == 32);
   for (const TunnelPrefix& r : p.clientHost.routes) CHECK_FALSE(r.prefix.contains(pfx("77.66.55.44/32")));
 
-  Pair q;  // default budget: 16, the angel's limit
+  Pair q;  // default budget: the angel's limit, 64, holds a default route cut around a peer
   q.client.routeGen().addException(pfx("77.66.55.44/32"));
   q.connect(g);
-  CHECK(q.clientHost.addresses.size() + q.clientHost.routes.size() == 16);
-  CHECK(q.clientHost.addresses.size() == 1);
-  CHECK(q.client.counters().prefixesOverBudget == 17);
+  CHECK(q.clientHost.addresses.size() + q.clientHost.routes.size() == 33);
+  CHECK(q.client.counters().prefixesOverBudget == 0);
+
+  IpTunnelConfig narrow;
+  narrow.maxReportedPrefixes = 16;
+  Pair r(narrow);
+  r.client.routeGen().addException(pfx("77.66.55.44/32"));
+  r.connect(g);
+  CHECK(r.clientHost.addresses.size() + r.clientHost.routes.size() == 16);
+  CHECK(r.clientHost.addresses.size() == 1);
+  CHECK(r.client.counters().prefixesOverBudget == 17);
 }
 
 TEST_CASE("a prefix shorter than the address routes that network only") {

@@ -73,8 +73,9 @@ class IpTunnelHost {
 struct IpTunnelConfig {
   std::uint64_t requestIntervalMs = 10'000;  ///< IpTunnel.c's polling timer
   /// Addresses and routes reported to the host, together. The angel kills a
-  /// core that asks for more than its limit (PhaseLimits::maxTunnelPrefixes, 16).
-  std::size_t maxReportedPrefixes = 16;
+  /// core that asks for more than its limit (proto maxTunnelPrefixes, 64: a
+  /// default route cut around a peer's IPv4 address is 32 routes alone).
+  std::size_t maxReportedPrefixes = 64;
   std::size_t maxConnections = 256;
 };
 

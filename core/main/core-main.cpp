@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -30,6 +31,8 @@
 
 #include "core/admin/admin-endpoint.h"
 #include "core/ipc/channel.h"
+#include "core/iptunnel/ip-tunnel.h"
+#include "core/node/beacon-driver.h"
 #include "core/node/event-loop.h"
 #include "core/node/node-runner.h"
 #include "core/sandbox/sandbox.h"
@@ -74,6 +77,43 @@ struct CoreIo {
   }
 };
 
+/// IpTunnel's addresses and routes become addTunnelAddress/addTunnelRoute
+/// requests: only the angel may change the TUN. The angel ends a core that
+/// asks before it said `running`, so anything earlier waits until then. The
+/// angel's reply is logged by the reply handler if it is an error.
+class TunnelRequests {
+ public:
+  explicit TunnelRequests(CoreIo& io) : io_(io) {}
+
+  void request(const iptunnel::TunnelPrefix& p, bool route) {
+    if (running_) {
+      send(p, route);
+    } else {
+      waiting_.push_back({p, route});
+    }
+  }
+  /// Call once `running` is sent.
+  void running() {
+    running_ = true;
+    for (const auto& [p, route] : std::exchange(waiting_, {})) send(p, route);
+  }
+
+ private:
+  void send(const iptunnel::TunnelPrefix& p, bool route) {
+    io_.send([&](proto::CoreToAngel::Builder m) {
+      m.setRequestId(io_.nextRequestId++);
+      auto t = route ? m.initAddTunnelRoute() : m.initAddTunnelAddress();
+      t.setAddress(kj::arrayPtr(p.prefix.address.data(), p.prefix.v6 ? 16u : 4u));
+      t.setPrefixLength(p.prefix.length);
+      t.setGateway(kj::arrayPtr(p.gateway.data(), p.gateway.size()));
+    });
+  }
+
+  CoreIo& io_;
+  bool running_ = false;
+  std::vector<std::pair<iptunnel::TunnelPrefix, bool>> waiting_;
+};
+
 /// Blocks (bounded) until one message arrives.
 util::Result<ipc::Channel::Status> receiveBlocking(ipc::Channel& ch, ipc::Received& out, int timeoutMs) {
   pollfd p{ch.fd(), POLLIN, 0};
@@ -81,6 +121,35 @@ util::Result<ipc::Channel::Status> receiveBlocking(ipc::Channel& ch, ipc::Receiv
   if (n == 0) return util::Error{"no configure message from the angel within " + std::to_string(timeoutMs) + " ms", {}, {}};
   if (n < 0) return util::Error{std::string("poll: ") + std::strerror(errno), {}, {}};
   return ch.receive(out);
+}
+
+/// An ETHInterface or UDP beacon socket and what the angel says about it.
+void addLanSocket(proto::FdRole::Reader r, ipc::Fd& fd, proto::CoreConfig::Reader cfg, node::LanSockets& lan) {
+  if (r.isEth()) {
+    auto link = r.getEthLink();
+    KJ_REQUIRE(link.getInterface() < cfg.getEthInterfaces().size(), "bad ETH interface index", link.getInterface());
+    KJ_REQUIRE(link.getMac().size() == 6 && link.getIfIndex() != 0, "ETH socket without device index or MAC");
+    node::EthPortSpec spec;
+    spec.interface = link.getInterface();
+    spec.device = r.getEth();
+    spec.ifIndex = link.getIfIndex();
+    spec.mac = iface::MacAddress(std::span<const std::uint8_t, 6>(link.getMac().begin(), 6));
+    spec.fd = fd.release();
+    lan.eth.push_back(std::move(spec));
+    return;
+  }
+  auto b = r.getUdpBeacon();
+  KJ_REQUIRE(b.getInterface() < cfg.getUdpInterfaces().size(), "bad UDP beacon interface index", b.getInterface());
+  node::UdpBeaconSpec spec;
+  spec.interface = b.getInterface();
+  for (auto a : b.getBroadcast()) {
+    KJ_REQUIRE(a.size() == 4, "a UDP beacon broadcast address is not IPv4");
+    std::array<std::uint8_t, 4> ip{};
+    std::memcpy(ip.data(), a.begin(), 4);
+    spec.broadcast.push_back(ip);
+  }
+  spec.fd = fd.release();
+  lan.udpBeacons.push_back(std::move(spec));
 }
 
 sandbox::SandboxPlan planOf(proto::CoreSandbox::Reader s) {
@@ -110,6 +179,7 @@ int runCore(int ipcFd) {
   proto::Configure::Reader conf;
   proto::CoreConfig::Reader cfg;
   std::vector<int> udpFds;
+  node::LanSockets lan;  // ETHInterface and UDP beacon sockets
   int tunFd = -1;
   ipc::Fd adminFd;  // the core's end of the channel to the admin bridge
   // Read the message inside a catch: a malformed one is an exception.
@@ -133,8 +203,9 @@ int runCore(int ipcFd) {
       } else if (r.isUdp()) {
         KJ_REQUIRE(r.getUdp() < udpFds.size() && udpFds[r.getUdp()] < 0, "bad UDP fd index", r.getUdp());
         udpFds[r.getUdp()] = fds[i].release();
+      } else if (r.isEth() || r.isUdpBeacon()) {
+        addLanSocket(r, fds[i], cfg, lan);
       }
-      // ETH sockets: not used until ETHInterface exists (closed with `first`).
     }
     for (int fd : udpFds) KJ_REQUIRE(fd >= 0, "a UDP interface has no socket");
   });
@@ -146,6 +217,10 @@ int runCore(int ipcFd) {
 
   node::RunnerOptions opt;
   node::NodeRunner runner(cfg, std::move(udpFds), tunFd, log, opt);
+  runner.addLanSockets(std::move(lan));
+  TunnelRequests tunnelRequests(io);
+  runner.setTunnelRequester(
+      [&tunnelRequests](const iptunnel::TunnelPrefix& p, bool route) { tunnelRequests.request(p, route); });
   const bool relay = conf.getRelayTun();
   if (relay) {
     runner.setTunWriter([&io](std::span<const std::uint8_t> p) {
@@ -276,7 +351,9 @@ int runCore(int ipcFd) {
       KJ_IF_MAYBE(e, ex) { log->warn("malformed message from the angel ignored: {}", e->getDescription().cStr()); }
     }
   });
-  loop.after(0, [&] { io.send([](proto::CoreToAngel::Builder m) { m.setRunning(); }); });
+  loop.after(0, [&] {
+    if (io.send([](proto::CoreToAngel::Builder m) { m.setRunning(); })) tunnelRequests.running();
+  });
   runner.run();
   if (io.relayDrops > 0) log->info("relay path: {} packets not sent to the angel (channel full)", io.relayDrops);
   io.stopping(stopReason);

@@ -69,12 +69,7 @@ class SimNet {
     static crypto::PrivateKey makeKey(std::uint64_t seed) {
       // Deterministic, but a real fc identity: draw until the address fits.
       crypto::DeterministicRandom r(seed * 7919);
-      while (true) {
-        std::array<std::uint8_t, 32> b{};
-        r.fill(b);
-        crypto::PrivateKey k(b);
-        if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-      }
+      return crypto::drawFcKey(r);
     }
     SimNet& net_;
     std::size_t index_;
@@ -377,12 +372,7 @@ namespace {
 /// An fc identity no engine here has.
 crypto::PrivateKey strangerKey() {
   crypto::DeterministicRandom r(777);
-  while (true) {
-    std::array<std::uint8_t, 32> b{};
-    r.fill(b);
-    crypto::PrivateKey k(b);
-    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-  }
+  return crypto::drawFcKey(r);
 }
 
 std::span<const std::uint8_t> textBytes(const std::string& s) {

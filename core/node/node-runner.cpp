@@ -9,12 +9,16 @@
 #include <map>
 #include <string>
 
+#include "core/node/config-peer.h"
 #include "core/crypto/address.h"
 #include "core/crypto/random.h"
 #include "core/iface/tun-adapter.h"
 #include "core/iface/udp-socket.h"
+#include "core/node/beacon-driver.h"
 #include "core/node/event-loop.h"
+#include "core/node/link-mux.h"
 #include "core/node/node-engine.h"
+#include "core/node/tunnel-glue.h"
 
 namespace cjdns::node {
 namespace {
@@ -34,12 +38,6 @@ iface::LinkAddress toLinkAddress(proto::SockAddr::Reader a) {
   in->sin_port = htons(a.getPort());
   if (ip.size() == 4) std::memcpy(&in->sin_addr, ip.begin(), 4);
   return iface::LinkAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in));
-}
-
-crypto::PublicKey keyOf(capnp::Data::Reader d) {
-  crypto::PublicKey k{};
-  if (d.size() == k.size()) std::memcpy(k.data(), d.begin(), k.size());
-  return k;
 }
 
 /// Sends on the UDP sockets; the engine names them by link interface id.
@@ -100,7 +98,7 @@ class UdpLinks final : public iface::LinkSender {
 struct NodeRunner::Impl {
   Impl(proto::CoreConfig::Reader cfg, std::vector<int> fds, int tunFd, std::shared_ptr<spdlog::logger> log,
        RunnerOptions opt)
-      : cfg_(cfg), log_(std::move(log)), opt_(opt), key_(privateKey(cfg)), engine_(key_, rng_, links_),
+      : cfg_(cfg), log_(std::move(log)), opt_(opt), key_(privateKey(cfg)), engine_(key_, rng_, mux_),
         tunFd_(tunFd) {
     for (int fd : fds) {
       links_.sockets.emplace_back(fd);
@@ -135,15 +133,17 @@ struct NodeRunner::Impl {
     applySupernodes();
     auto now = EventLoop::nowMs();
     connectPeers(now);
+    if (lan_) lan_->start(udpPorts(), now);
     for (unsigned i = 0; i < links_.sockets.size(); ++i) {
-      loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
+      loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i, i); });
     }
     if (tunFd_ >= 0) loop_.onReadable(tunFd_, [this] { drainTun(); });
     if (tunFd_ >= 0 || tunWriter_) {
       engine_.setDataHandler(
-          [this](const session::Delivery& d, wire::Message& m, std::uint64_t) { toTun(d, m); });
+          [this](const session::Delivery& d, wire::Message& m, std::uint64_t at) { deliver(d, m, at); });
     }
-    loop_.every(engine_.peers().timers().pingInterval, [this] { engine_.tick(EventLoop::nowMs()); });
+    tunnel_.configure(cfg_, tunFd_ >= 0 || tunWriter_, now);
+    loop_.every(engine_.peers().timers().pingInterval, [this] { tick(EventLoop::nowMs()); });
     loop_.every(opt_.statusIntervalMs, [this] { logPeerChanges(); });
     if (opt_.handleStopSignals) {
       loop_.onSignal(SIGINT, [this] { stop("SIGINT"); });
@@ -160,6 +160,10 @@ struct NodeRunner::Impl {
   /// A packet the host wrote to the TUN (read here or relayed by the angel).
   void hostPacket(wire::Message& msg) {
     ++stats_.tunPacketsIn;
+    if (iface::forIpTunnel(msg.bytes())) {
+      if (!tunnel_.fromHost(msg, EventLoop::nowMs())) ++stats_.tunDrops;
+      return;
+    }
     iface::TunPacket p;
     auto v = iface::fromTun(msg, ourIp_, p);
     if (v != iface::TunVerdict::kToSession) {
@@ -210,7 +214,9 @@ struct NodeRunner::Impl {
     NodeRunner::AddedUdp added;
     added.bindAddress = links_.sockets[i].localAddress().toString();
     added.interfaceNumber = engine_.peers().addLinkInterface("UDP/" + added.bindAddress);
-    loop_.onReadable(links_.sockets[i].fd(), [this, i] { drain(i); });
+    // Once ETH links exist, link ids and socket indices part ways.
+    mux_.route(added.interfaceNumber, links_, i);
+    loop_.onReadable(links_.sockets[i].fd(), [this, i, id = added.interfaceNumber] { drain(i, id); });
     log_->info("UDPInterface {} added at run time (interface {})", added.bindAddress, added.interfaceNumber);
     return added;
   }
@@ -219,16 +225,28 @@ struct NodeRunner::Impl {
     for (auto& s : links_.sockets) engine_.peers().addLinkInterface("UDP/" + s.localAddress().toString());
   }
 
+  /// The ports of the config's UDP sockets: the commPort of their beacons.
+  std::vector<std::uint16_t> udpPorts() const {
+    std::vector<std::uint16_t> ports;
+    for (const auto& s : links_.sockets) {
+      const auto a = s.localAddress();
+      ports.push_back(a.family() == AF_INET ? ntohs(reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_port)
+                                            : 0);
+    }
+    return ports;
+  }
+
+  void addLanSockets(LanSockets sockets) {
+    if (sockets.empty()) return;
+    lan_ = std::make_unique<BeaconDriver>(cfg_, std::move(sockets), engine_, loop_, mux_, log_);
+  }
+
   void connectPeers(std::uint64_t now) {
     auto udp = cfg_.getUdpInterfaces();
     for (unsigned i = 0; i < udp.size() && i < links_.sockets.size(); ++i) {
       for (auto c : udp[i].getConnectTo()) {
         auto peer = c.getPeer();
-        iface::PeerController::Credentials cr;
-        cr.password = peer.getPassword();
-        cr.login = peer.getLogin();
-        cr.peerName = peer.getPeerName();
-        cr.version = peer.getVersion();
+        iface::PeerController::Credentials cr = credentialsOf(peer);
         auto addr = toLinkAddress(c.getAddress());
         auto r = engine_.peers().beginConnection(i, addr, keyOf(peer.getPublicKey()), cr, now);
         if (r != iface::PeerController::ConnectResult::kOk) {
@@ -240,13 +258,14 @@ struct NodeRunner::Impl {
     }
   }
 
-  void drain(unsigned i) {
+  /// Socket `i`, link interface `linkIface` (the same for the config's sockets).
+  void drain(unsigned i, unsigned linkIface) {
     UdpLinks::Batch batch(links_);
     const std::uint64_t now = EventLoop::nowMs();
-    auto deliver = [this, i, now](std::span<const std::uint8_t> datagram, const iface::LinkAddress& from) {
+    auto deliver = [this, linkIface, now](std::span<const std::uint8_t> datagram, const iface::LinkAddress& from) {
       auto msg = engine_.pool().acquire();
       if (!msg->append(datagram)) return;  // not reached: datagrams are at most kMaxDatagram
-      engine_.receiveFromLink(i, from, *msg, now);
+      engine_.receiveFromLink(linkIface, from, *msg, now);
     };
     // Bounded (about 256 datagrams or 16 reads), so that one busy socket
     // cannot starve the timers.
@@ -260,7 +279,8 @@ struct NodeRunner::Impl {
   }
 
   /// Packets from the host: IPv6 to fc00::/8 goes end to end; an
-  /// unreachable destination gets an ICMPv6 error back.
+  /// unreachable destination gets an ICMPv6 error back. IPv4 and other IPv6
+  /// go to IpTunnel (hostPacket).
   void drainTun() {
     UdpLinks::Batch batch(links_);
     for (int n = 0; n < 256; ++n) {
@@ -270,6 +290,32 @@ struct NodeRunner::Impl {
       (void)msg->extend(static_cast<std::size_t>(got));
       hostPacket(*msg);
     }
+  }
+
+  void tick(std::uint64_t now) {
+    engine_.tick(now);
+    tunnel_.tick(now);
+  }
+
+  /// End-to-end payloads for this host: IpTunnel's (257), or IPv6.
+  void deliver(const session::Delivery& d, wire::Message& m, std::uint64_t now) {
+    if (d.contentType == session::content_type::kIpTun) {
+      tunnel_.fromNode(d, m, now);
+    } else {
+      toTun(d, m);
+    }
+  }
+
+  /// One whole IP packet for the host (IpTunnel's), as toTun writes them.
+  bool writeHost(std::span<const std::uint8_t> packet) {
+    if (tunWriter_) {
+      tunWriter_(packet);
+    } else if (tunFd_ < 0 || ::write(tunFd_, packet.data(), packet.size()) < 0) {
+      ++stats_.tunDrops;
+      return false;
+    }
+    ++stats_.tunPacketsOut;
+    return true;
   }
 
   /// End-to-end IPv6 payloads for this host.
@@ -339,6 +385,8 @@ struct NodeRunner::Impl {
                c.handshakeRefused, c.unknownNotHello, c.unknownBadKey,
                c.decryptErrors[static_cast<std::size_t>(crypto::DecryptError::kReplay)], r.pongsMatched,
                r.controlAnswered, truncated_, links_.sendErrors, stats_.tunDrops);
+    tunnel_.logStatus();
+    if (lan_) lan_->logStatus();
   }
 
   void stop(const char* why) {
@@ -354,8 +402,12 @@ struct NodeRunner::Impl {
   crypto::SodiumRandom rng_;
   crypto::PrivateKey key_;
   UdpLinks links_;
+  LinkMux mux_{links_};  ///< UDP by default; ETH and run-time UDP ids routed
   NodeEngine engine_;
+  /// IpTunnel: configured in run() when the node has a TUN.
+  TunnelGlue tunnel_{engine_, [this](std::span<const std::uint8_t> p) { return writeHost(p); }, log_};
   EventLoop loop_;
+  std::unique_ptr<BeaconDriver> lan_;  ///< ETH and beacons; after loop_, which it uses until it goes
   std::map<std::string, std::string> lastState_;
   std::uint64_t truncated_ = 0;
   int tunFd_ = -1;
@@ -369,7 +421,9 @@ NodeRunner::~NodeRunner() = default;
 EventLoop& NodeRunner::loop() { return impl_->loop_; }
 NodeEngine& NodeRunner::engine() { return impl_->engine_; }
 void NodeRunner::setTunWriter(TunWriter writer) { impl_->tunWriter_ = std::move(writer); }
+void NodeRunner::setTunnelRequester(TunnelRequester r) { impl_->tunnel_.setPrefixRequester(std::move(r)); }
 NodeRunner::AddedUdp NodeRunner::addUdpSocket(int fd) { return impl_->addUdpSocket(fd); }
+void NodeRunner::addLanSockets(LanSockets sockets) { impl_->addLanSockets(std::move(sockets)); }
 void NodeRunner::fromHost(std::span<const std::uint8_t> packet) { impl_->fromHost(packet); }
 int NodeRunner::run() { return impl_->run(); }
 void NodeRunner::stop(const char* why) { impl_->stop(why); }

@@ -22,10 +22,15 @@ namespace spdlog {
 class logger;
 }
 
+namespace cjdns::iptunnel {
+struct TunnelPrefix;
+}
+
 namespace cjdns::node {
 
 class EventLoop;
 class NodeEngine;
+struct LanSockets;
 
 struct RunnerOptions {
   /// How often peer states are compared and changes logged.
@@ -63,6 +68,12 @@ class NodeRunner {
   /// Relay path: one packet the host wrote to its TUN.
   void fromHost(std::span<const std::uint8_t> packet);
 
+  /// IpTunnel: an address (route == false) or a route a gateway gave us,
+  /// for the angel to put on the TUN. Without one they are only logged.
+  /// Set before run().
+  using TunnelRequester = std::function<void(const iptunnel::TunnelPrefix&, bool route)>;
+  void setTunnelRequester(TunnelRequester requester);
+
   /// A UDP socket opened at run time (UDPInterface_new): it becomes the
   /// next link interface. Takes the fd.
   struct AddedUdp {
@@ -70,6 +81,10 @@ class NodeRunner {
     std::string bindAddress;  ///< as the kernel bound it, e.g. "0.0.0.0:41234"
   };
   AddedUdp addUdpSocket(int fd);
+
+  /// ETHInterface and UDP beacon sockets from the angel (beacon-driver.h).
+  /// Call before run(); takes the fds.
+  void addLanSockets(LanSockets sockets);
 
   /// Connects to the configured peers and runs until stop(). Returns 0.
   int run();

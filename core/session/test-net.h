@@ -26,12 +26,7 @@ namespace cjdns::session::test {
 /// Deterministic, but a real fc identity: draw until the address fits.
 inline crypto::PrivateKey makeKey(std::uint64_t seed) {
   crypto::DeterministicRandom r(seed * 7919 + 1);
-  while (true) {
-    std::array<std::uint8_t, 32> b{};
-    r.fill(b);
-    crypto::PrivateKey k(b);
-    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-  }
+  return crypto::drawFcKey(r);
 }
 
 inline std::span<const std::uint8_t> bytesOf(const std::string& s) {

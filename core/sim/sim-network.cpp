@@ -38,12 +38,7 @@ std::size_t indexOfAddress(const iface::LinkAddress& to) {
 
 crypto::PrivateKey keyForIndex(std::uint64_t seed, std::size_t i) {
   crypto::DeterministicRandom r(seed * 1'000'003ull + i + 1);
-  while (true) {
-    std::array<std::uint8_t, 32> b{};
-    r.fill(b);
-    crypto::PrivateKey k(b);
-    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-  }
+  return crypto::drawFcKey(r);
 }
 
 constexpr char kCacheMagic[8] = {'C', 'J', 'S', 'I', 'M', 'K', 'E', 'Y'};

@@ -31,12 +31,7 @@ void require(bool ok) {
 
 crypto::PrivateKey keyFor(std::uint64_t seed) {
   crypto::DeterministicRandom r(seed);
-  while (true) {
-    std::array<std::uint8_t, 32> b{};
-    r.fill(b);
-    crypto::PrivateKey k(b);
-    if (crypto::isValidAddress(crypto::addressOf(crypto::publicKeyOf(k)))) return k;
-  }
+  return crypto::drawFcKey(r);
 }
 
 iface::LinkAddress udpAddr(std::uint8_t last) {
