@@ -35,23 +35,13 @@ oip=$(sed -n 's/.*ipv6=//p' "$tmp/o.id")
 
 real_conf() {  # real_conf NAME PEER_ADDR: a real node that dials O
   "$real" --genconf | "$real" --cleanconf > "$tmp/$1.json"
-  python3 - "$tmp/$1.json" "/tmp/cjdchain$$-$1.sock" "$2" "$okey" "$opw" > "$tmp/$1.conf" 2> "$tmp/$1.id" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["pipe"] = sys.argv[2]
-c["logging"] = {"logTo": "stdout"}
-c["noBackground"] = 1
-c["admin"] = {"bind": "127.0.0.1:11234", "password": "NONE"}
-c["interfaces"] = {"UDPInterface": [{"bind": "0.0.0.0:7937", "connectTo": {
-    sys.argv[3]: {"password": sys.argv[5], "publicKey": sys.argv[4], "login": "default-login", "peerName": "ours"}}}]}
-json.dump(c, sys.stdout, indent=1)
-print("ipv6=%s" % c["ipv6"], file=sys.stderr)
-PY
+  python3 "$here/netns/real-conf.py" "/tmp/cjdchain$$-$1.sock" --udp 0.0.0.0:7937 --peer "$2" "$okey" "$opw" --admin 11234 \
+    < "$tmp/$1.json" > "$tmp/$1.conf" 2> "$tmp/$1.id"
 }
 real_conf r1 10.86.0.2:7937
 real_conf r2 10.87.0.2:7937
-r1ip=$(sed -n 's/^ipv6=//p' "$tmp/r1.id")
-r2ip=$(sed -n 's/^ipv6=//p' "$tmp/r2.id")
+r1ip=$(sed -n 's/.*ipv6=//p' "$tmp/r1.id")
+r2ip=$(sed -n 's/.*ipv6=//p' "$tmp/r2.id")
 
 netns_spawn o "$tmp/o.log" "$cjdroute" --nobg --config "$tmp/o.conf"
 netns_spawn r1 "$tmp/r1.log" sh -c "exec '$real' --nobg < '$tmp/r1.conf'"

@@ -39,17 +39,8 @@ u2ip=$(sed -n 's/.*ipv6=//p' "$tmp/u2.id")
 
 # The real node: its own genconf, beacons off, one UDP socket, logs to stdout.
 "$real" --genconf | "$real" --cleanconf > "$tmp/r.json"
-python3 - "$tmp/r.json" "$pipe" "$u2key" "$u2pw" > "$tmp/r.conf" 2> "$tmp/r.id" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["pipe"] = sys.argv[2]
-c["logging"] = {"logTo": "stdout"}
-c["noBackground"] = 1
-c["interfaces"] = {"UDPInterface": [{"bind": "0.0.0.0:7937", "connectTo": {
-    "10.80.0.1:7937": {"password": sys.argv[4], "publicKey": sys.argv[3], "login": "default-login", "peerName": "ours-u2"}}}]}
-json.dump(c, sys.stdout, indent=1)
-print("pubkey=%s password=%s ipv6=%s" % (c["publicKey"], c["authorizedPasswords"][0]["password"], c["ipv6"]), file=sys.stderr)
-PY
+python3 "$here/netns/real-conf.py" "$pipe" --udp 0.0.0.0:7937 --peer 10.80.0.1:7937 "$u2key" "$u2pw" \
+  < "$tmp/r.json" > "$tmp/r.conf" 2> "$tmp/r.id"
 rkey=$(sed -n 's/^pubkey=\([^ ]*\) .*/\1/p' "$tmp/r.id")
 rpw=$(sed -n 's/.*password=\([^ ]*\).*/\1/p' "$tmp/r.id")
 rip=$(sed -n 's/.*ipv6=//p' "$tmp/r.id")

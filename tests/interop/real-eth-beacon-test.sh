@@ -37,16 +37,7 @@ echo "# our veth $vu is $macu, real cjdns's veth $vr is $macr"
 
 # The real node: its own genconf (TUN included), ETHInterface only, logs to stdout.
 "$real" --genconf | "$real" --cleanconf > "$tmp/r.json"
-python3 - "$tmp/r.json" "$pipe" "$vr" > "$tmp/r.conf" 2> "$tmp/r.id" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["pipe"] = sys.argv[2]
-c["logging"] = {"logTo": "stdout"}
-c["noBackground"] = 1
-c["interfaces"] = {"ETHInterface": [{"bind": sys.argv[3], "beacon": 2, "connectTo": {}}]}
-json.dump(c, sys.stdout, indent=1)
-print("pubkey=%s ipv6=%s" % (c["publicKey"], c["ipv6"]), file=sys.stderr)
-PY
+python3 "$here/netns/real-conf.py" "$pipe" --eth "$vr" < "$tmp/r.json" > "$tmp/r.conf" 2> "$tmp/r.id"
 rip=$(sed -n 's/.*ipv6=//p' "$tmp/r.id")
 
 # Ours: a TUN, an ETHInterface on the veth with beacons, a UDP socket nobody dials.

@@ -56,21 +56,9 @@ realgen() { "$real" --genconf | "$real" --cleanconf; }
 # real_conf IN PIPE BIND [PEER KEY PASSWORD]: a real node's config with one
 # UDP socket, logging to stdout, in the foreground; its identity to stderr.
 real_conf() {
-  python3 - "$@" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["pipe"] = sys.argv[2]
-c["logging"] = {"logTo": "stdout"}
-c["noBackground"] = 1
-udp = {"bind": sys.argv[3], "connectTo": {}}
-if len(sys.argv) > 4:
-    udp["connectTo"][sys.argv[4]] = {"publicKey": sys.argv[5], "password": sys.argv[6],
-                                      "login": "default-login", "peerName": "ours"}
-c["interfaces"] = {"UDPInterface": [udp]}
-json.dump(c, sys.stdout, indent=1)
-print("pubkey=%s password=%s ipv6=%s" % (c["publicKey"], c["authorizedPasswords"][0]["password"], c["ipv6"]),
-      file=sys.stderr)
-PY
+  local in="$1" pipe="$2" bind="$3"; shift 3
+  if (($#)); then set -- --peer "$1" "$2" "$3"; fi
+  python3 "$here/netns/real-conf.py" "$pipe" --udp "$bind" "$@" < "$in"
 }
 
 # Way A: the real gateway ga, our client ca.

@@ -38,24 +38,13 @@ CJDNS_TEST_TUN=1 CJDNS_TEST_SUPERNODE="$okey" python3 "$here/netns/make-conf.py"
 
 real_conf() {  # real_conf NAME PEER_ADDR: a real node that dials O and uses it as snode
   "$real" --genconf | "$real" --cleanconf > "$tmp/$1.json"
-  python3 - "$tmp/$1.json" "/tmp/cjdsnode$$-$1.sock" "$2" "$okey" "$opw" > "$tmp/$1.conf" 2> "$tmp/$1.id" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["pipe"] = sys.argv[2]
-c["logging"] = {"logTo": "stdout"}
-c["noBackground"] = 1
-c["admin"] = {"bind": "127.0.0.1:11234", "password": "NONE"}
-c["interfaces"] = {"UDPInterface": [{"bind": "0.0.0.0:7937", "connectTo": {
-    sys.argv[3]: {"password": sys.argv[5], "publicKey": sys.argv[4], "login": "default-login", "peerName": "ours"}}}]}
-c.setdefault("router", {})["supernodes"] = [sys.argv[4]]
-json.dump(c, sys.stdout, indent=1)
-print("ipv6=%s" % c["ipv6"], file=sys.stderr)
-PY
+  python3 "$here/netns/real-conf.py" "/tmp/cjdsnode$$-$1.sock" --udp 0.0.0.0:7937 --peer "$2" "$okey" "$opw" --admin 11234 --supernode "$okey" \
+    < "$tmp/$1.json" > "$tmp/$1.conf" 2> "$tmp/$1.id"
 }
 real_conf r1 10.88.0.2:7937
 real_conf r2 10.89.0.2:7937
-r1ip=$(sed -n 's/^ipv6=//p' "$tmp/r1.id")
-r2ip=$(sed -n 's/^ipv6=//p' "$tmp/r2.id")
+r1ip=$(sed -n 's/.*ipv6=//p' "$tmp/r1.id")
+r2ip=$(sed -n 's/.*ipv6=//p' "$tmp/r2.id")
 
 netns_spawn o "$tmp/o.log" "$cjdroute" --nobg --config "$tmp/o.conf"
 opid=$NETNS_LAST_PID
