@@ -59,53 +59,15 @@ desc="C pings A's fc address through B"; ok wait_for 30 ping_ok c "$aip"
 grep -h "rtt\|packets transmitted" "$tmp"/ping-*.txt 2>/dev/null | sed 's/^/# /'
 
 # 100 MB of random data over TCP from A to C, on their fc addresses.
-cat > "$tmp/recv.py" <<'EOF'
-import hashlib, socket, sys
-addr, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((addr, port))
-srv.listen(1)
-open(out + ".ready", "w").close()
-srv.settimeout(150)
-conn, _ = srv.accept()
-conn.settimeout(60)
-h, total = hashlib.sha256(), 0
-while True:
-    b = conn.recv(1 << 16)
-    if not b:
-        break
-    h.update(b)
-    total += len(b)
-with open(out, "w") as f:
-    f.write("%s %d\n" % (h.hexdigest(), total))
-EOF
-cat > "$tmp/send.py" <<'EOF'
-import hashlib, os, socket, sys, time
-addr, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.create_connection((addr, port), timeout=30)
-s.settimeout(60)
-h, sent, chunk = hashlib.sha256(), 0, 1 << 16
-start = time.monotonic()
-while sent < size:
-    b = os.urandom(min(chunk, size - sent))
-    h.update(b)
-    s.sendall(b)
-    sent += len(b)
-s.shutdown(socket.SHUT_WR)
-s.recv(1)  # the receiver closes once it has everything
-elapsed = time.monotonic() - start
-print("%s %d %.3f" % (h.hexdigest(), sent, elapsed))
-EOF
 size=$((100 * 1024 * 1024))
-netns_spawn c "$tmp/recv.log" python3 "$tmp/recv.py" "$cip" 7000 "$tmp/recv.out"
+netns_spawn c "$tmp/recv.log" python3 "$here/netns/tcp-transfer.py" recv "$cip" 7000 "$tmp/recv.out"
 desc="C listens on its fc address"; ok wait_for 10 test -e "$tmp/recv.out.ready"
-send() { netns_exec a timeout 120 python3 "$tmp/send.py" "$cip" 7000 "$size" > "$tmp/send.out" 2> "$tmp/send.err"; }
+send() { netns_exec a timeout 120 python3 "$here/netns/tcp-transfer.py" send "$cip" 7000 "$size" > "$tmp/send.out" 2> "$tmp/send.err"; }
 desc="A sends 100 MB to C over TCP within 120 s"; ok send
 got() { test -s "$tmp/recv.out"; }
 wait_for 10 got
 read -r shash ssize secs < "$tmp/send.out" 2>/dev/null || true
-read -r rhash rsize < "$tmp/recv.out" 2>/dev/null || true
+read -r rhash rsize _ < "$tmp/recv.out" 2>/dev/null || true
 same() { [[ -n "${shash:-}" && "${shash:-}" == "${rhash:-}" && "${ssize:-}" == "$size" && "${rsize:-}" == "$size" ]]; }
 desc="C received the same 100 MB (SHA-256 ${rhash:-none})"; ok same
 if [[ -n "${secs:-}" ]]; then
