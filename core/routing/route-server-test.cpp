@@ -298,6 +298,25 @@ TEST_CASE("route server splices a line of one-hop labels into the full path") {
   CHECK(server.counters().routesAnswered == 6);
 }
 
+TEST_CASE("route server makes no link of a PEER label that is not one hop") {
+  // 1 claims 0 reaches it by a self route (0x1) and 2 by a two-hop path:
+  // neither becomes a link, so nothing routes into 1 from them.
+  RouteServer server(signer(0).pub);
+  Net net(3);
+  net.link(0, 2, 1, 3);
+  net.link(1, 4, 2, 5);
+  net.announceAll(server, 1000);
+  REQUIRE(server.route(net.ip(0), net.ip(2)));
+  PeerItem self = peerItem(net.ip(0), 3, 2);
+  self.label = 1;
+  PeerItem twoHop = peerItem(net.ip(2), 4, 5);
+  twoHop.label = 0x195;
+  CHECK(server.announce(signMessage(net.node(1), 2000, false, {self, twoHop}), 1000).error == "none");
+  CHECK_FALSE(server.route(net.ip(0), net.ip(1)));
+  CHECK_FALSE(server.route(net.ip(2), net.ip(1)));
+  CHECK(server.counters().linksRefused == 2);
+}
+
 TEST_CASE("route server widens the next director to the form of the way back to the previous node") {
   // Node 1 holds node 0 in slot 40, a 10-bit director (form 2), and node 2
   // in slot 4, a 4-bit one. A packet from 0 reaches 1's switch from slot

@@ -108,6 +108,12 @@ void RouteServer::rebuild() {
     for (const auto& [num, p] : nodes_[v].peers) {
       auto u = index_.find(p.ip6);
       if (u == index_.end() || u->second == v) continue;
+      // A peer's label for us is one director then the terminator; anything
+      // else (a self route, a multi-hop path) is a node lying about its links.
+      if (!switching::isOneHop(p.label)) {
+        ++counters_.linksRefused;
+        continue;
+      }
       out_[u->second].push_back({v, p.label, p.encodingFormNum});
     }
   }

@@ -34,6 +34,7 @@ struct RouteServerCounters {
   std::uint64_t routesUnknown = 0;         ///< no path, or an end not announced
   std::uint64_t routesTooLong = 0;         ///< the label would not fit in 59 bits
   std::uint64_t graphRebuilds = 0;
+  std::uint64_t linksRefused = 0;          ///< PEER labels that are not one hop (counted per rebuild)
 };
 
 class RouteServer {
